@@ -1,0 +1,1 @@
+"""The `syres` command line."""

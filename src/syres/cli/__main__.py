@@ -1,0 +1,3 @@
+from syres.cli.main import main
+
+main()

@@ -1,0 +1,25 @@
+"""`syres`: the command line of the operations system of SYRES Télécom."""
+
+from __future__ import annotations
+
+import click
+
+from syres import __version__
+from syres.cli.terms import terms_group
+from syres.cli.web import demo_command, manage_command, serve_command
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syres")
+def cli() -> None:
+    """syres: customers, orders, contracts, rating, invoicing and payments of SYRES Télécom."""
+
+
+cli.add_command(terms_group)
+cli.add_command(serve_command)
+cli.add_command(manage_command)
+cli.add_command(demo_command)
+
+
+def main() -> None:
+    cli(prog_name="syres")

@@ -1,0 +1,33 @@
+"""Build the demo database, step by step, each step idempotent."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.management import call_command
+
+from syres.accounts.services import ensure_superuser
+
+DEMO_STAFF_USERNAME = "admin"
+# The demo database only; a real installation creates its staff with `syres manage`.
+DEMO_STAFF_PASSWORD_DEFAULT = "Olempes-12510-demo"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    staff_username: str
+    staff_password: str
+
+
+def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
+    """Migrate, then load the demo data; safe to run again on an existing database."""
+    echo("Migrating the database…")
+    call_command("migrate", interactive=False, verbosity=0)
+    password = os.environ.get("SYRES_DEMO_PASSWORD", DEMO_STAFF_PASSWORD_DEFAULT)
+    _, created = ensure_superuser(
+        username=DEMO_STAFF_USERNAME, password=password, email="admin@syres-telecom.example"
+    )
+    echo("Staff administrator " + ("created." if created else "already present."))
+    return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)
