@@ -15,8 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from syres.domain.money import CENT, ZERO, format_eur
-
-from .sepa import return_reason_label
+from syres.domain.payments.sepa import return_reason_label
 
 
 class UnableToAllocatePayment(Exception):

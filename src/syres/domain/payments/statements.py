@@ -17,8 +17,7 @@ from enum import StrEnum
 from typing import Literal
 
 from syres.domain.money import ZERO, format_eur
-
-from .allocation import AllocationResult, OpenInvoice, allocate_payment
+from syres.domain.payments.allocation import AllocationResult, OpenInvoice, allocate_payment
 
 
 class LineKind(StrEnum):
