@@ -32,7 +32,7 @@ def _describe(line: StatementLine) -> str:
         kind += f" ({code} {return_reason_label(code)})"
     reference = line.end_to_end_id or "-"
     return (
-        f"  {line.line_ref:>5}  {line.booking_date:%d/%m/%Y}  {sign}{format_eur(line.amount):>13}"
+        f"  {line.line_ref:>5}  {line.booking_date:%d/%m/%Y}  {sign + format_eur(line.amount):>14}"
         f"  {kind} ; réf. {reference} ; {line.counterparty_name or '-'} ; {line.remittance[:70]}"
     )
 
