@@ -8,6 +8,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from syres.domain.payments.disputes import open_dispute, reject_dispute
 from syres.domain.payments.penalties import (
     LatePayment,
     is_late,
@@ -129,3 +130,37 @@ def test_penalties_grow_with_time_and_shrink_with_payments(
     assert 0 <= unpaid.exact_amount <= later.exact_amount
     assert 0 <= with_payment.exact_amount <= unpaid.exact_amount
     assert unpaid.days_late == days
+
+
+def test_a_rejected_dispute_amount_accrues_penalties_from_the_day_after_the_decision() -> None:
+    """R-PAY-2 / R-PAY-3: the contested 60 € were not claimable while the dispute was open;
+    rejected on 20/11, due at once: late from 21/11. The uncontested 180 €, paid on time, none."""
+    dispute = open_dispute(
+        invoice_number="FA-2026-000042",
+        invoice_date=date(2026, 10, 1),
+        open_amount=D("240.00"),
+        contested_amount=D("60.00"),
+        grounds="Appels facturés en double",
+        supporting_files=["detail.pdf"],
+        opened_on=date(2026, 10, 10),
+        opened_by="client:jeanne.martin",
+        terms=TERMS,
+    )
+    rejection = reject_dispute(
+        dispute,
+        invoice_due_date=date(2026, 10, 31),
+        decided_on=date(2026, 11, 20),
+        decided_by="staff:paul",
+        reason="Appels distincts, horodatages différents",
+    )
+    penalty = late_payment_penalty(
+        amount_due=rejection.amount_due,
+        due_date=rejection.due_on,
+        payments=[LatePayment(date(2026, 11, 30), D("60.00"))],
+        as_of=date(2026, 12, 31),
+        terms=TERMS,
+    )
+    assert [(s.first_day, s.last_day, s.days) for s in penalty.spans] == [
+        (date(2026, 11, 21), date(2026, 11, 30), 10)
+    ]
+    assert penalty.amount == D("0.20")  # 60 × 0,12 × 10 / 365 = 0,197…
