@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from syres import __version__
+from syres.cli.api_tokens import api_group
 from syres.cli.statements import statement_group
 from syres.cli.terms import terms_group
 from syres.cli.web import demo_command, manage_command, serve_command
@@ -20,6 +21,7 @@ cli.add_command(terms_group)
 cli.add_command(serve_command)
 cli.add_command(manage_command)
 cli.add_command(demo_command)
+cli.add_command(api_group)
 cli.add_command(statement_group)
 
 
