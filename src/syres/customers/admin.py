@@ -331,11 +331,16 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 self.admin_site.admin_view(self.export_view),
                 name="customers_customer_export",
             ),
+        ]
+        # One path per action, so that Django's own `<id>/change/` and the others stay reachable.
+        own += [
             path(
-                "<int:customer_id>/<slug:action>/",
+                f"<int:customer_id>/{action.slug}/",
                 self.admin_site.admin_view(self.action_view),
-                name="customers_customer_action",
-            ),
+                {"action": action.slug},
+                name=f"customers_customer_{action.slug}",
+            )
+            for action in ACTIONS
         ]
         return own + super().get_urls()
 
@@ -352,7 +357,7 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             context["customer_actions"] = [
                 (
                     action.label,
-                    reverse("admin:customers_customer_action", args=[customer.pk, action.slug]),
+                    reverse(f"admin:customers_customer_{action.slug}", args=[customer.pk]),
                 )
                 for action in ACTIONS
                 if request.user.has_perm(action.permission)
@@ -389,7 +394,9 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def create_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied
-        form = customer_forms.CustomerCreationForm(request.POST or None)
+        form = customer_forms.CustomerCreationForm(
+            request.POST if request.method == "POST" else None
+        )
         if request.method == "POST" and form.is_valid():
             data = dict(form.cleaned_data)
             address = _address(data)
@@ -425,7 +432,10 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             if chosen.form is customer_forms.AddressChangeForm
             else {}
         )
-        form = chosen.form(request.POST or None, request.FILES or None, **extra)
+        posted = request.method == "POST"
+        form = chosen.form(
+            request.POST if posted else None, request.FILES if posted else None, **extra
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 message = chosen.run(customer, dict(form.cleaned_data), request.user)

@@ -296,3 +296,8 @@ def personal_data_archive(customer: Customer) -> bytes:
             with document.upload.open("rb") as stored:
                 archive.writestr(_archive_name(document), stored.read())
     return buffer.getvalue()
+
+
+def find_customer_by_billing_email(billing_email: str) -> Customer | None:
+    """The customer with that billing e-mail, if any (the demo loader finds its own with it)."""
+    return Customer.objects.filter(billing_email=billing_email).order_by("pk").first()
