@@ -146,3 +146,17 @@ def test_staff_search_customers_by_siren_or_name(admin_client: Client) -> None:
     listing = admin_client.get("/admin/customers/customer/", {"q": "542051180"})
     assert str(customer) in listing.text
     assert "Brouillon" in listing.text
+
+
+def test_a_piece_is_served_to_staff_only_through_the_back_office() -> None:
+    billing_client, billing = _logged_in("billing")
+    customer = company(billing)
+    complete_file(customer, billing, kbis_date=timezone.localdate(), when=at(2026, 9, 2))
+    document = selectors.active_documents_of(customer).get(kind="kbis")
+    url = f"/admin/customers/customer/{customer.pk}/pieces/{document.pk}/"
+
+    served = billing_client.get(url)
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
+    assert url in billing_client.get(f"/admin/customers/customer/{customer.pk}/change/").text
+    assert Client().get(url).status_code == 302  # anonymous: to the login page

@@ -34,8 +34,9 @@ from syres.customers.models import (
     Site,
     SubscriptionFile,
 )
-from syres.customers.selectors import order_refusal_reasons
+from syres.customers.selectors import order_refusal_reasons, phone_numbers_of
 from syres.domain import customers as rules
+from syres.domain.security import check_pin
 from syres.domain.terms import Terms
 from syres.terms import load_terms
 
@@ -502,6 +503,18 @@ def reopen_file(*, customer: Customer, by: Any, at: datetime | None = None) -> S
     subscription_file.save()
     _event(subscription_file, by=by, at=now)
     return subscription_file
+
+
+def ensure_acceptable_pin(
+    *, customer: Customer, pin: str, line_number: str = "", terms: Terms | None = None
+) -> None:
+    """Refuse a simple PIN for one of the customer's phones, voicemail or administration:
+    repeated or sequential digits, the last 4 digits of the line or of the company's numbers
+    (R-SEC-1, CGV art. 12); raises `syres.domain.security.UnableToAcceptSecret`."""
+    numbers = (
+        [line_number, *phone_numbers_of(customer)] if line_number else phone_numbers_of(customer)
+    )
+    check_pin(pin=pin, policy=(terms or load_terms()).security, numbers=numbers)
 
 
 def ensure_customer_can_order(customer: Customer) -> None:
