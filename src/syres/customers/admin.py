@@ -34,6 +34,7 @@ from syres.customers.models import (
     Site,
     SubscriptionFile,
 )
+from syres.domain import customers as rules
 
 _ERRORS = (services.UnableToRecordCustomer, services.UnableToChangeSubscriptionFile)
 
@@ -265,8 +266,31 @@ ACTIONS = (
 )
 
 
+class CustomerRectificationForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The admin's own form rectifies; the VAT number is checked against the SIREN first."""
+
+    def clean_vat_number(self) -> str:
+        vat_number = str(self.cleaned_data.get("vat_number") or "")
+        if vat_number and self.instance.siren:
+            try:
+                return rules.valid_vat_number(vat_number=vat_number, siren=self.instance.siren)
+            except rules.UnableToAcceptIdentifier as error:
+                raise forms.ValidationError(error.reason) from error
+        return vat_number
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.kind == "person":
+            if "last_name" in data and not data["last_name"]:
+                self.add_error("last_name", "Le nom de la personne est obligatoire.")
+        elif "legal_name" in data and not data["legal_name"]:
+            self.add_error("legal_name", "La raison sociale est obligatoire.")
+        return data
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = CustomerRectificationForm
     list_display = ("__str__", "kind", "siren", "city", "file_status", "ceased_on")
     list_filter = ("kind", "subscription_file__status", "payment_method")
     search_fields = (
@@ -320,8 +344,11 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        # The form already wrote the new values on `obj`: rectify the stored customer, so that
+        # the record holds the values before.
+        stored = selectors.get_customer(obj.pk)
         try:
-            services.rectify_customer(customer=obj, changes=changes, by=request.user)
+            services.rectify_customer(customer=stored, changes=changes, by=request.user)
         except _ERRORS as error:
             messages.error(request, str(error))
 

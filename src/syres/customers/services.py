@@ -706,8 +706,13 @@ def rectify_customer(
 ) -> ChangeRecord | None:
     """Correct the customer's data at its request (R-DATA-1, CGV art. 11), keeping the old
     values in a change record. Address and bank details have their own changes (R-CUST-4).
-    Returns None when nothing differs."""
-    _staff(by)
+    `by` is a staff member, or one of the customer's own portal users. Returns None when
+    nothing differs."""
+    is_own_user = getattr(by, "is_authenticated", False) and (
+        getattr(by, "customer_id", None) == customer.pk and by.is_active
+    )
+    if not is_own_user:
+        _staff(by)
     unknown = sorted(set(changes) - set(RECTIFIABLE_FIELDS))
     if unknown:
         raise UnableToRecordCustomer(
