@@ -379,3 +379,25 @@ def test_a_rejected_file_reopens_as_a_draft_and_keeps_the_refusal_in_its_steps()
         ("draft", ""),
     ]
     assert selectors.file_of(customer).rejection_reason == ""
+
+
+def test_a_natural_person_needs_no_siren_but_a_vat_number_needs_one_r_cust_1() -> None:
+    sales = staff_user()
+    fields = {
+        "kind": "person",
+        "first_name": "Jeanne",
+        "last_name": "Fabre",
+        "address": services.Address("2 chemin des Crêtes", "12510", "Olempes"),
+        "billing_email": "jeanne.fabre@exemple.example",
+        "iban": "FR7611206000101234567890101",
+        "bic": "AGRIFRPP812",
+        "by": sales,
+    }
+    with pytest.raises(services.UnableToRecordCustomer, match="demande le SIREN"):
+        services.create_customer(vat_number="FR59542051180", **fields)
+
+    person = services.create_customer(**fields)
+
+    assert (person.siren, person.vat_number) == ("", "")
+    assert person.bank_account_holder == "Jeanne Fabre"
+    assert str(person) == "Jeanne Fabre"

@@ -140,8 +140,10 @@ def create_customer(
     if kind == CustomerKind.PERSON:
         if not last_name.strip():
             raise UnableToRecordCustomer("Le nom de la personne est obligatoire.")
-        if siren or vat_number:
-            siren = _checked(rules.valid_siren, siren=siren) if siren else ""
+        # A sole trader has a SIREN (and the VAT number derived from it); others have neither.
+        if vat_number and not siren:
+            raise UnableToRecordCustomer("Un numéro de TVA demande le SIREN dont il dérive.")
+        siren = _checked(rules.valid_siren, siren=siren) if siren else ""
     else:
         if not legal_name.strip():
             raise UnableToRecordCustomer("La raison sociale est obligatoire.")
@@ -182,7 +184,9 @@ def create_customer(
         payment_method=payment_method,
         iban=iban,
         bic=bic,
-        bank_account_holder=bank_account_holder.strip() or legal_name.strip(),
+        bank_account_holder=bank_account_holder.strip()
+        or legal_name.strip()
+        or f"{first_name.strip()} {last_name.strip()}".strip(),
         chorus_siret=chorus_siret,
         chorus_service_code=chorus_service_code.strip(),
         created_at=now,
