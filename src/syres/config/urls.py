@@ -23,4 +23,5 @@ urlpatterns = [
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
     path("api/", include("syres.api.urls")),
+    path("compte/", include("syres.accounts.urls")),
 ]
