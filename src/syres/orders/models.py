@@ -197,9 +197,7 @@ class Order(models.Model):
                 name="orders_order_fee_only_when_cancelled",
             ),
         )
-        indexes = (
-            models.Index(fields=["state", "planned_date"], name="orders_state_planned"),
-        )
+        indexes = (models.Index(fields=["state", "planned_date"], name="orders_state_planned"),)
 
     def __str__(self) -> str:
         return self.number
