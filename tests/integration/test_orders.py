@@ -394,3 +394,22 @@ def test_an_order_cannot_skip_a_step_of_its_life(customer: Any, sales: Any) -> N
         services.start_work(order_id=order.pk, by=sales)
     with pytest.raises(services.UnableToPlaceOrder, match="déjà été commandé"):
         _place(offer, sales)
+
+
+def test_staff_screens_list_orders_by_state_and_planned_date_and_serve_the_quote_pdf(
+    customer: Any, sales: Any, admin_client: Any
+) -> None:
+    """Staff screens: orders filtered by state, sorted by planned date, why each one waits;
+    the quote PDF the customer signs."""
+    order = _ftto_order(customer, sales)
+    response = admin_client.get("/admin/orders/order/?state__exact=received")
+    assert response.status_code == 200
+    assert order.number in response.text
+    assert "Acompte non versé" in response.text
+    assert order.number not in admin_client.get("/admin/orders/order/?state__exact=planned").text
+    assert admin_client.get(f"/admin/orders/order/{order.pk}/change/").status_code == 200
+    pdf = admin_client.get(f"/admin/orders/quote/{order.quote_id}/pdf/")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert admin_client.get("/admin/orders/quote/").status_code == 200

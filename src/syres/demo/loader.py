@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.management import call_command
 
 from syres.accounts.services import ensure_superuser
+from syres.demo.orders import load_catalog_demo, load_orders_demo
 
 DEMO_STAFF_USERNAME = "admin"
 # The demo database only; a real installation creates its staff with `syres manage`.
@@ -26,8 +27,10 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     echo("Migrating the database…")
     call_command("migrate", interactive=False, verbosity=0)
     password = os.environ.get("SYRES_DEMO_PASSWORD", DEMO_STAFF_PASSWORD_DEFAULT)
-    _, created = ensure_superuser(
+    staff, created = ensure_superuser(
         username=DEMO_STAFF_USERNAME, password=password, email="admin@syres-telecom.example"
     )
     echo("Staff administrator " + ("created." if created else "already present."))
+    load_catalog_demo(echo=echo)
+    load_orders_demo(by=staff, echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)
