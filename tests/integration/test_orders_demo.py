@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from syres.demo.customers import load_customers
 from syres.demo.orders import load_catalog_demo, load_orders_demo
 from syres.orders import selectors
 
@@ -14,6 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_has_orders_in_every_state_and_reruns_add_nothing(admin_user: Any) -> None:
     messages: list[str] = []
+    load_customers(staff=admin_user, echo=messages.append)
     load_catalog_demo(echo=messages.append)
     load_orders_demo(by=admin_user, echo=messages.append)
     for state in selectors.OrderState.values:

@@ -6,6 +6,7 @@ import click
 
 from syres import __version__
 from syres.cli.catalog import catalog_group
+from syres.cli.customers import customers_group
 from syres.cli.orders import orders_group
 from syres.cli.terms import terms_group
 from syres.cli.web import demo_command, manage_command, serve_command
@@ -21,6 +22,7 @@ cli.add_command(terms_group)
 cli.add_command(serve_command)
 cli.add_command(manage_command)
 cli.add_command(demo_command)
+cli.add_command(customers_group)
 cli.add_command(catalog_group)
 cli.add_command(orders_group)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -61,7 +62,7 @@ def quotes_command() -> None:
         if hasattr(quote, "order"):
             status = f"commandé ({quote.order.number})"
         elif quote_is_orderable(quote_id=quote.pk, on=today):
-            status = f"valable jusqu'au {quote.expires_on:%d/%m/%Y} exclu"
+            status = f"valable jusqu'au {quote.expires_on - timedelta(days=1):%d/%m/%Y} inclus"
         else:
             status = "expiré"
         click.echo(f"{quote.number}  {quote.quote_date:%d/%m/%Y}  {quote.customer}  {status}")

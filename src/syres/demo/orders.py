@@ -11,12 +11,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-import typst
 from django.utils import timezone
 
 from syres.catalog.services import sync_catalog
 from syres.customers import selectors as customer_selectors
-from syres.customers import services as customer_services
 from syres.domain.periods import PARIS
 from syres.orders import selectors, services
 from syres.orders.services import QuoteLineRequest as Line
@@ -24,30 +22,11 @@ from syres.terms import load_terms
 
 Echo = Callable[[str], None]
 
-# Fictitious companies; their SIRENs pass the Luhn check (R-CUST-1) but belong to nobody known.
-_CUSTOMERS: dict[str, dict[str, Any]] = {
-    "fromagerie": {
-        "legal_name": "Fromagerie des Causses SAS",
-        "siren": "432109874",
-        "vat": "FR03432109874",
-        "address": ("4 route de Laguiole", "12500", "Espalion"),
-        "email": "compta@fromagerie-causses.example",
-        "sites": {
-            "Siège": ("43210987400011", ("4 route de Laguiole", "12500", "Espalion")),
-            "Cave d'affinage": ("43210987400029", ("Avenue de Lauras", "12250", "Roquefort")),
-        },
-    },
-    "architectes": {
-        "legal_name": "Vidal Architectes SARL",
-        "siren": "512345679",
-        "vat": "FR75512345679",
-        "address": ("12 boulevard Gambetta", "12000", "Rodez"),
-        "email": "factures@vidal-architectes.example",
-        "sites": {
-            "Agence de Rodez": ("51234567900017", ("12 boulevard Gambetta", "12000", "Rodez")),
-            "Dépôt": ("51234567900025", ("ZA de Bel Air", "12000", "Rodez")),
-        },
-    },
+# The accepted demo customers of `syres.demo.customers`, found by their billing e-mail.
+_CUSTOMERS = {
+    "fromagerie": "compta@fromagerie-causses.example",
+    "commune": "mairie@sainte-radegonde.example",
+    "particulier": "jeanne.fabre@exemple.example",
 }
 
 
@@ -60,76 +39,27 @@ def load_catalog_demo(*, echo: Echo) -> None:
     )
 
 
-def _pdf(title: str) -> bytes:
-    source = '#set text(lang: "fr")\n= #sys.inputs.at("title")\nDocument de démonstration.\n'
-    pdf: bytes = typst.compile(source.encode(), sys_inputs={"title": title})
-    return pdf
-
-
 def _at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=PARIS)
 
 
-def _customer(key: str, *, by: Any, accepted_on: date) -> tuple[Any, dict[str, Any]]:
-    data = _CUSTOMERS[key]
-    found = [
-        customer
-        for customer in customer_selectors.search_customers(str(data["siren"]))
-        if customer.siren == data["siren"]
-    ]
-    if found:
-        customer = found[0]
-    else:
-        line, postcode, city = data["address"]
-        customer = customer_services.create_customer(
-            kind="company",
-            legal_name=data["legal_name"],
-            siren=data["siren"],
-            vat_number=data["vat"],
-            address=customer_services.Address(line, postcode, city),
-            billing_email=data["email"],
-            iban="FR7630004000031234567890143",
-            bic="BNPAFRPPXXX",
-            by=by,
-            at=_at(accepted_on - timedelta(days=3)),
-        )
-        when = _at(accepted_on - timedelta(days=2))
-        for kind, title in (
-            ("account_opening_form", "Formulaire d'ouverture de compte"),
-            ("bank_identity", "Relevé d'identité bancaire"),
-            ("kbis", "Extrait Kbis"),
-        ):
-            customer_services.upload_document(
-                customer=customer,
-                kind=kind,
-                content=_pdf(f"{title} — {data['legal_name']}"),
-                filename=f"{kind}.pdf",
-                document_date=accepted_on - timedelta(days=20) if kind == "kbis" else None,
-                by=by,
-                at=when,
-            )
-        customer_services.submit_file(customer=customer, by=by, at=when)
-        customer_services.accept_file(customer=customer, by=by, at=_at(accepted_on))
-    existing = {site.name: site for site in customer_selectors.sites_of(customer)}
-    sites = {}
-    for name, (siret, (line, postcode, city)) in data["sites"].items():
-        sites[name] = existing.get(name) or customer_services.add_site(
-            customer=customer,
-            name=name,
-            siret=siret,
-            address=customer_services.Address(line, postcode, city),
-            by=by,
-        )
-    return customer, sites
+def _customer(key: str) -> tuple[Any, dict[str, Any]] | None:
+    customer = customer_selectors.find_customer_by_billing_email(_CUSTOMERS[key])
+    if customer is None:
+        return None
+    return customer, {site.name: site for site in customer_selectors.sites_of(customer)}
 
 
 def load_orders_demo(*, by: Any, echo: Echo) -> None:
     """Quotes and orders in every state: received (waiting), planned, in progress, delivered
     (with the services and equipment items they created), cancelled; plus an open quote."""
     today = timezone.localdate()
-    fromagerie, f_sites = _customer("fromagerie", by=by, accepted_on=today - timedelta(days=130))
-    architectes, a_sites = _customer("architectes", by=by, accepted_on=today - timedelta(days=125))
-    customers = {"fromagerie": (fromagerie, f_sites), "architectes": (architectes, a_sites)}
+    found = {key: _customer(key) for key in _CUSTOMERS}
+    customers = {key: value for key, value in found.items() if value is not None}
+    if len(customers) != len(_CUSTOMERS):
+        echo("Devis et commandes de démonstration : clients de démonstration absents, rien fait.")
+        return
+    f_sites, c_sites, p_sites = (customers[key][1] for key in _CUSTOMERS)
     made = 0
 
     def quote(note: str, key: str, lines: list[Line], days_ago: int) -> Any:
@@ -196,10 +126,10 @@ def load_orders_demo(*, by: Any, echo: Echo) -> None:
         "Démo : commande livrée (fibre FTTH, trunk OPEN IP, équipements)",
         "fromagerie",
         [
-            Line("FTTH-1G", site_id=f_sites["Siège"].pk),
-            Line("TRUNK-OPENIP", quantity=4, site_id=f_sites["Siège"].pk),
-            Line("EQ-ROUTER", equipment_mode="lent", site_id=f_sites["Siège"].pk),
-            Line("EQ-PHONE", quantity=2, equipment_mode="sold", site_id=f_sites["Siège"].pk),
+            Line("FTTH-1G", site_id=f_sites["Siège Rodez"].pk),
+            Line("TRUNK-OPENIP", quantity=4, site_id=f_sites["Siège Rodez"].pk),
+            Line("EQ-ROUTER", equipment_mode="lent", site_id=f_sites["Siège Rodez"].pk),
+            Line("EQ-PHONE", quantity=2, equipment_mode="sold", site_id=f_sites["Siège Rodez"].pk),
         ],
         120,
     )
@@ -220,13 +150,13 @@ def load_orders_demo(*, by: Any, echo: Echo) -> None:
     # 2. Delivered: mobile plans and hosted telephony licences at a negotiated price.
     offer = quote(
         "Démo : commande livrée (mobiles, licences WAZO à prix négocié)",
-        "architectes",
+        "commune",
         [
             Line("MOBILE-FULL", quantity=2),
             Line(
                 "LIC-WAZO-UC",
                 quantity=3,
-                site_id=a_sites["Agence de Rodez"].pk,
+                site_id=c_sites["Mairie"].pk,
                 negotiated_monthly_price=Decimal("19.00"),
             ),
         ],
@@ -245,8 +175,12 @@ def load_orders_demo(*, by: Any, echo: Echo) -> None:
         "Démo : commande en cours (SDSL et secours 4G)",
         "fromagerie",
         [
-            Line("SDSL-4M", site_id=f_sites["Cave d'affinage"].pk),
-            Line("EQ-4G-BACKUP", equipment_mode="lent", site_id=f_sites["Cave d'affinage"].pk),
+            Line("SDSL-4M", site_id=f_sites["Cave d'affinage Roquefort"].pk),
+            Line(
+                "EQ-4G-BACKUP",
+                equipment_mode="lent",
+                site_id=f_sites["Cave d'affinage Roquefort"].pk,
+            ),
         ],
         62,
     )
@@ -258,8 +192,8 @@ def load_orders_demo(*, by: Any, echo: Echo) -> None:
     # 4. Planned: FTTO that needs fibre built (8 to 12 weeks).
     offer = quote(
         "Démo : intervention planifiée (FTTO, construction de fibre)",
-        "architectes",
-        [Line("FTTO-100M", site_id=a_sites["Agence de Rodez"].pk, commitment_months=48)],
+        "commune",
+        [Line("FTTO-100M", site_id=c_sites["École"].pk, commitment_months=48)],
         42,
     )
     if offer is not None:
@@ -269,10 +203,10 @@ def load_orders_demo(*, by: Any, echo: Echo) -> None:
     # 5. Received and waiting: deposit unpaid and documents missing push the planned date.
     offer = quote(
         "Démo : commande reçue en attente (acompte, documents)",
-        "architectes",
+        "commune",
         [
-            Line("VDSL", site_id=a_sites["Dépôt"].pk),
-            Line("EQ-ROUTER", equipment_mode="sold", site_id=a_sites["Dépôt"].pk),
+            Line("VDSL", site_id=c_sites["Mairie"].pk),
+            Line("EQ-ROUTER", equipment_mode="sold", site_id=c_sites["Mairie"].pk),
         ],
         8,
     )
@@ -290,7 +224,7 @@ def load_orders_demo(*, by: Any, echo: Echo) -> None:
     offer = quote(
         "Démo : commande annulée (frais de mise en service dus)",
         "fromagerie",
-        [Line("FTTH-1G", site_id=f_sites["Cave d'affinage"].pk)],
+        [Line("FTTH-1G", site_id=f_sites["Cave d'affinage Roquefort"].pk)],
         30,
     )
     if offer is not None:
@@ -302,14 +236,21 @@ def load_orders_demo(*, by: Any, echo: Echo) -> None:
             at=_at(today - timedelta(days=20)),
         )
 
-    # 7. An open quote, still valid, not yet ordered.
+    # 7. An open quote, still valid, not yet ordered; and an expired one (R-ORD-1).
     quote(
         "Démo : devis en cours de validité",
-        "fromagerie",
+        "particulier",
         [
-            Line("LIC-YEASTAR-UC", quantity=5, site_id=f_sites["Siège"].pk),
-            Line("EQ-DECT", equipment_mode="lent", site_id=f_sites["Siège"].pk),
+            Line("FTTH-1G", site_id=p_sites["Domicile"].pk),
+            Line("MOBILE-FULL"),
+            Line("EQ-DECT", equipment_mode="lent", site_id=p_sites["Domicile"].pk),
         ],
         5,
+    )
+    quote(
+        "Démo : devis expiré",
+        "fromagerie",
+        [Line("LIC-YEASTAR-UC", quantity=5, site_id=f_sites["Siège Rodez"].pk)],
+        45,
     )
     echo(f"Devis et commandes de démonstration : {made} scénario(s) ajouté(s).")
