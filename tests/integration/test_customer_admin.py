@@ -146,3 +146,42 @@ def test_staff_search_customers_by_siren_or_name(admin_client: Client) -> None:
     listing = admin_client.get("/admin/customers/customer/", {"q": "542051180"})
     assert str(customer) in listing.text
     assert "Brouillon" in listing.text
+
+
+def test_a_piece_is_served_to_staff_only_through_the_back_office() -> None:
+    billing_client, billing = _logged_in("billing")
+    customer = company(billing)
+    complete_file(customer, billing, kbis_date=timezone.localdate(), when=at(2026, 9, 2))
+    document = selectors.active_documents_of(customer).get(kind="kbis")
+    url = f"/admin/customers/customer/{customer.pk}/pieces/{document.pk}/"
+
+    served = billing_client.get(url)
+    assert served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content).startswith(b"\x89PNG")
+    assert url in billing_client.get(f"/admin/customers/customer/{customer.pk}/change/").text
+    assert Client().get(url).status_code == 302  # anonymous: to the login page
+
+
+def test_a_rectification_in_the_admin_form_is_checked_and_traced(admin_client: Client) -> None:
+    customer = company(staff_user())
+    url = f"/admin/customers/customer/{customer.pk}/change/"
+    form = {
+        "legal_name": "TotalEnergies SE",
+        "first_name": "",
+        "last_name": "",
+        "vat_number": "FR03552081317",
+        "phone": "+33 1 47 44 45 46",
+        "billing_email": "compta@totalenergies.example",
+        "bank_account_holder": "TotalEnergies SE",
+        "chorus_service_code": "",
+    }
+    for prefix in ("sites", "contacts", "sepa_mandates", "changes", "transmissions"):
+        form |= {f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"}
+
+    refused = admin_client.post(url, form)
+    assert "ne correspond pas au SIREN 542051180" in refused.text
+
+    saved = admin_client.post(url, {**form, "vat_number": "FR59542051180"})
+    assert saved.status_code == 302
+    (change,) = selectors.changes_of(customer)
+    assert change.before == {"billing_email": "factures@totalenergies.example"}

@@ -335,3 +335,69 @@ def test_the_export_archive_holds_the_data_as_json_and_every_uploaded_file_r_dat
     kbis = next(document for document in documents if document["kind"] == "kbis")
     assert archive.read(kbis["file"]) == PNG
     assert kbis["document_date"] == "2026-08-01"
+
+
+def test_a_portal_user_rectifies_its_own_customer_only_r_data_1() -> None:
+    from django.contrib.auth import get_user_model
+
+    sales = staff_user()
+    customer, other = company(sales), company(sales, name="Autre SA")
+    portal_user = get_user_model().objects.create_user(username="client", customer=customer)
+
+    record = services.rectify_customer(
+        customer=customer, changes={"phone": "+33 1 00 00 00 01"}, by=portal_user
+    )
+    assert record is not None
+    assert record.recorded_by == portal_user
+    with pytest.raises(services.UnableToRecordCustomer, match="membre du personnel"):
+        services.rectify_customer(customer=other, changes={"phone": "x"}, by=portal_user)
+
+
+def test_a_rejected_file_reopens_as_a_draft_and_keeps_the_refusal_in_its_steps() -> None:
+    sales, manager = staff_user("sales"), staff_user("manager", can_decide=True)
+    customer = company(sales)
+    complete_file(customer, sales, kbis_date=date(2026, 8, 1), when=at(2026, 9, 2))
+    services.submit_file(customer=customer, by=sales, at=at(2026, 9, 3))
+    with pytest.raises(services.UnableToChangeSubscriptionFile, match="brouillon"):
+        services.upload_document(
+            customer=customer,
+            kind="kbis",
+            content=PDF,
+            filename="k.pdf",
+            document_date=date(2026, 9, 1),
+            by=sales,
+        )
+    services.reject_file(customer=customer, reason="RIB illisible", by=manager, at=at(2026, 9, 4))
+
+    services.reopen_file(customer=customer, by=sales, at=at(2026, 9, 5))
+
+    steps = [(event.status, event.note) for event in selectors.file_events_of(customer)]
+    assert steps == [
+        ("draft", ""),
+        ("submitted", ""),
+        ("rejected", "RIB illisible"),
+        ("draft", ""),
+    ]
+    assert selectors.file_of(customer).rejection_reason == ""
+
+
+def test_a_natural_person_needs_no_siren_but_a_vat_number_needs_one_r_cust_1() -> None:
+    sales = staff_user()
+    fields = {
+        "kind": "person",
+        "first_name": "Jeanne",
+        "last_name": "Fabre",
+        "address": services.Address("2 chemin des Crêtes", "12510", "Olempes"),
+        "billing_email": "jeanne.fabre@exemple.example",
+        "iban": "FR7611206000101234567890101",
+        "bic": "AGRIFRPP812",
+        "by": sales,
+    }
+    with pytest.raises(services.UnableToRecordCustomer, match="demande le SIREN"):
+        services.create_customer(vat_number="FR59542051180", **fields)
+
+    person = services.create_customer(**fields)
+
+    assert (person.siren, person.vat_number) == ("", "")
+    assert person.bank_account_holder == "Jeanne Fabre"
+    assert str(person) == "Jeanne Fabre"

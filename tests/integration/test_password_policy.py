@@ -15,6 +15,7 @@ from django.utils import timezone
 from syres.accounts import services as accounts
 from syres.accounts.roles import ROLES
 from syres.customers import services
+from syres.domain.security import UnableToAcceptSecret
 from tests.integration.customers_fixtures import company, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -143,3 +144,17 @@ def test_roles_are_groups_with_matching_permissions_and_safe_to_create_again() -
     assert billing.has_perm("customers.decide_subscriptionfile")
     assert billing.has_perm("customers.export_personal_data")
     assert not billing.has_perm("customers.add_customer")
+
+
+def test_a_staff_account_cannot_start_with_a_simple_password_r_sec_1() -> None:
+    with pytest.raises(accounts.UnableToCreateAccount, match="trop courant"):
+        accounts.create_staff_user(username="x", initial_password="motdepasse", roles=["sales"])
+
+
+@pytest.mark.parametrize("pin", ["0000", "1111", "1234", "9876", "6000", "4546"])
+def test_simple_pins_of_a_customer_line_are_refused_r_sec_1(pin: str) -> None:
+    """6000: the line's last 4 digits; 4546: the company's (+33 1 47 44 45 46)."""
+    customer = company(staff_user())
+    with pytest.raises(UnableToAcceptSecret):
+        services.ensure_acceptable_pin(customer=customer, pin=pin, line_number="05 65 71 60 00")
+    services.ensure_acceptable_pin(customer=customer, pin="5829", line_number="05 65 71 60 00")

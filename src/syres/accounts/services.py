@@ -7,6 +7,8 @@ from datetime import datetime
 from fnmatch import fnmatchcase
 
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -64,6 +66,18 @@ def create_staff_user(
     first login forces a personal one (R-SEC-1, CGV art. 12)."""
     if User.objects.filter(username=username).exists():
         raise UnableToCreateAccount(f"L'identifiant « {username} » est déjà pris.")
+    candidate = User(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        phone=phone,
+        is_staff=True,
+    )
+    try:
+        validate_password(initial_password, user=candidate)
+    except ValidationError as error:
+        raise UnableToCreateAccount(" ".join(error.messages)) from error
     groups = [Group.objects.get_or_create(name=role(code).group_name)[0] for code in roles]
     user = User.objects.create_user(
         username=username,

@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -34,6 +34,7 @@ from syres.customers.models import (
     Site,
     SubscriptionFile,
 )
+from syres.domain import customers as rules
 
 _ERRORS = (services.UnableToRecordCustomer, services.UnableToChangeSubscriptionFile)
 
@@ -92,6 +93,7 @@ class _Action:
     form: Callable[..., forms.Form]
     run: Callable[[Customer, dict[str, Any], Any], str]
     multipart: bool = False
+    when: tuple[str, ...] = ()  # the file states in which the screen offers it (all if empty)
 
 
 def _address(data: dict[str, Any]) -> services.Address:
@@ -188,6 +190,7 @@ ACTIONS = (
         customer_forms.DocumentForm,
         _upload,
         multipart=True,
+        when=("draft",),
     ),
     _Action(
         "soumettre",
@@ -195,6 +198,7 @@ ACTIONS = (
         "customers.change_customer",
         customer_forms.ConfirmForm,
         _submit,
+        when=("draft",),
     ),
     _Action(
         "accepter",
@@ -202,6 +206,7 @@ ACTIONS = (
         "customers.decide_subscriptionfile",
         customer_forms.ConfirmForm,
         _accept,
+        when=("submitted",),
     ),
     _Action(
         "refuser",
@@ -209,6 +214,7 @@ ACTIONS = (
         "customers.decide_subscriptionfile",
         customer_forms.RejectForm,
         _reject,
+        when=("submitted",),
     ),
     _Action(
         "rouvrir",
@@ -216,6 +222,7 @@ ACTIONS = (
         "customers.change_customer",
         customer_forms.ConfirmForm,
         _reopen,
+        when=("rejected",),
     ),
     _Action("site", "Ajouter un site", "customers.add_site", customer_forms.SiteForm, _site),
     _Action(
@@ -259,8 +266,31 @@ ACTIONS = (
 )
 
 
+class CustomerRectificationForm(forms.ModelForm):  # type: ignore[type-arg]
+    """The admin's own form rectifies; the VAT number is checked against the SIREN first."""
+
+    def clean_vat_number(self) -> str:
+        vat_number = str(self.cleaned_data.get("vat_number") or "")
+        if vat_number and self.instance.siren:
+            try:
+                return rules.valid_vat_number(vat_number=vat_number, siren=self.instance.siren)
+            except rules.UnableToAcceptIdentifier as error:
+                raise forms.ValidationError(error.reason) from error
+        return vat_number
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.instance.kind == "person":
+            if "last_name" in data and not data["last_name"]:
+                self.add_error("last_name", "Le nom de la personne est obligatoire.")
+        elif "legal_name" in data and not data["legal_name"]:
+            self.add_error("legal_name", "La raison sociale est obligatoire.")
+        return data
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    form = CustomerRectificationForm
     list_display = ("__str__", "kind", "siren", "city", "file_status", "ceased_on")
     list_filter = ("kind", "subscription_file__status", "payment_method")
     search_fields = (
@@ -314,8 +344,11 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
         changes = {field: form.cleaned_data[field] for field in form.changed_data}
+        # The form already wrote the new values on `obj`: rectify the stored customer, so that
+        # the record holds the values before.
+        stored = selectors.get_customer(obj.pk)
         try:
-            services.rectify_customer(customer=obj, changes=changes, by=request.user)
+            services.rectify_customer(customer=stored, changes=changes, by=request.user)
         except _ERRORS as error:
             messages.error(request, str(error))
 
@@ -325,6 +358,11 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 "ajouter/",
                 self.admin_site.admin_view(self.create_view),
                 name="customers_customer_add",
+            ),
+            path(
+                "<int:customer_id>/pieces/<int:document_id>/",
+                self.admin_site.admin_view(self.document_view),
+                name="customers_customer_document",
             ),
             path(
                 "<int:customer_id>/export/",
@@ -354,6 +392,7 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         customer = self.get_object(request, object_id)
         context = dict(extra_context or {})
         if customer is not None:
+            subscription_file = selectors.file_of(customer)
             context["customer_actions"] = [
                 (
                     action.label,
@@ -361,12 +400,13 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
                 )
                 for action in ACTIONS
                 if request.user.has_perm(action.permission)
+                and (not action.when or subscription_file.status in action.when)
             ]
             if request.user.has_perm("customers.export_personal_data"):
                 context["export_url"] = reverse(
                     "admin:customers_customer_export", args=[customer.pk]
                 )
-            context["subscription_file"] = selectors.file_of(customer)
+            context["subscription_file"] = subscription_file
             context["documents"] = selectors.active_documents_of(customer)
             context["file_events"] = selectors.file_events_of(customer).select_related("by")
             context["order_refusal_reasons"] = selectors.order_refusal_reasons(customer)
@@ -454,6 +494,19 @@ class CustomerAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             customer=customer,
         )
 
+    def document_view(
+        self, request: HttpRequest, customer_id: int, document_id: int
+    ) -> FileResponse:
+        """A piece of the file, to staff who may see the customer (never a public URL)."""
+        if not request.user.has_perm("customers.view_customer"):
+            raise PermissionDenied
+        document = selectors.get_document(customer_id=customer_id, document_id=document_id)
+        return FileResponse(
+            document.upload.open("rb"),
+            content_type=document.content_type,
+            filename=document.original_name,
+        )
+
     def export_view(self, request: HttpRequest, customer_id: int) -> HttpResponse:
         """R-DATA-1: everything held on the customer, in one archive."""
         if not request.user.has_perm("customers.export_personal_data"):
@@ -515,7 +568,6 @@ class FileDocumentAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     readonly_fields = (
         "file",
         "kind",
-        "upload",
         "original_name",
         "content_type",
         "size",

@@ -8,6 +8,7 @@ from django import forms
 
 from syres.customers.models import CustomerKind, DocumentKind, PaymentMethod, RecipientKind
 from syres.domain import customers as rules
+from syres.terms import load_terms
 
 
 def _identifier(check: Any, **kwargs: Any) -> str:
@@ -84,6 +85,16 @@ class DocumentForm(forms.Form):
     document_date = forms.DateField(
         label="Date de la pièce", required=False, help_text="Obligatoire pour l'extrait Kbis."
     )
+
+    def clean_upload(self) -> Any:
+        # Refused before it is read into memory; the service checks it again with its bytes.
+        upload = self.cleaned_data["upload"]
+        limit = load_terms().subscription.upload_max_bytes
+        if upload.size > limit:
+            raise forms.ValidationError(
+                f"Le fichier fait {upload.size} octets ; la taille maximale est {limit} octets."
+            )
+        return upload
 
 
 class SiteForm(AddressForm):

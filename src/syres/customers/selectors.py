@@ -72,6 +72,11 @@ def active_documents_of(customer: Customer) -> QuerySet[FileDocument]:
     )
 
 
+def get_document(*, customer_id: int, document_id: int) -> FileDocument:
+    """A piece of that customer's file; `FileDocument.DoesNotExist` otherwise."""
+    return FileDocument.objects.get(pk=document_id, file__customer_id=customer_id)
+
+
 def file_events_of(customer: Customer) -> QuerySet[FileEvent]:
     """Every step of the subscription file, oldest first (R-CUST-3)."""
     return FileEvent.objects.filter(file__customer=customer).order_by("at", "pk")

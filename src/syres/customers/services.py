@@ -34,8 +34,9 @@ from syres.customers.models import (
     Site,
     SubscriptionFile,
 )
-from syres.customers.selectors import order_refusal_reasons
+from syres.customers.selectors import order_refusal_reasons, phone_numbers_of
 from syres.domain import customers as rules
+from syres.domain.security import check_pin
 from syres.domain.terms import Terms
 from syres.terms import load_terms
 
@@ -139,8 +140,10 @@ def create_customer(
     if kind == CustomerKind.PERSON:
         if not last_name.strip():
             raise UnableToRecordCustomer("Le nom de la personne est obligatoire.")
-        if siren or vat_number:
-            siren = _checked(rules.valid_siren, siren=siren) if siren else ""
+        # A sole trader has a SIREN (and the VAT number derived from it); others have neither.
+        if vat_number and not siren:
+            raise UnableToRecordCustomer("Un numéro de TVA demande le SIREN dont il dérive.")
+        siren = _checked(rules.valid_siren, siren=siren) if siren else ""
     else:
         if not legal_name.strip():
             raise UnableToRecordCustomer("La raison sociale est obligatoire.")
@@ -181,7 +184,9 @@ def create_customer(
         payment_method=payment_method,
         iban=iban,
         bic=bic,
-        bank_account_holder=bank_account_holder.strip() or legal_name.strip(),
+        bank_account_holder=bank_account_holder.strip()
+        or legal_name.strip()
+        or f"{first_name.strip()} {last_name.strip()}".strip(),
         chorus_siret=chorus_siret,
         chorus_service_code=chorus_service_code.strip(),
         created_at=now,
@@ -504,6 +509,18 @@ def reopen_file(*, customer: Customer, by: Any, at: datetime | None = None) -> S
     return subscription_file
 
 
+def ensure_acceptable_pin(
+    *, customer: Customer, pin: str, line_number: str = "", terms: Terms | None = None
+) -> None:
+    """Refuse a simple PIN for one of the customer's phones, voicemail or administration:
+    repeated or sequential digits, the last 4 digits of the line or of the company's numbers
+    (R-SEC-1, CGV art. 12); raises `syres.domain.security.UnableToAcceptSecret`."""
+    numbers = (
+        [line_number, *phone_numbers_of(customer)] if line_number else phone_numbers_of(customer)
+    )
+    check_pin(pin=pin, policy=(terms or load_terms()).security, numbers=numbers)
+
+
 def ensure_customer_can_order(customer: Customer) -> None:
     """Refuse any new order for a customer whose file is not accepted (R-CUST-3), who has
     ceased, or whom another app's check objects to (R-ORD-6); raises `UnableToOrder`."""
@@ -693,8 +710,13 @@ def rectify_customer(
 ) -> ChangeRecord | None:
     """Correct the customer's data at its request (R-DATA-1, CGV art. 11), keeping the old
     values in a change record. Address and bank details have their own changes (R-CUST-4).
-    Returns None when nothing differs."""
-    _staff(by)
+    `by` is a staff member, or one of the customer's own portal users. Returns None when
+    nothing differs."""
+    is_own_user = getattr(by, "is_authenticated", False) and (
+        getattr(by, "customer_id", None) == customer.pk and by.is_active
+    )
+    if not is_own_user:
+        _staff(by)
     unknown = sorted(set(changes) - set(RECTIFIABLE_FIELDS))
     if unknown:
         raise UnableToRecordCustomer(
