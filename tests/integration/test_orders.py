@@ -473,3 +473,18 @@ def test_staff_make_a_quote_order_it_and_walk_it_to_delivery_in_the_back_office(
     assert admin_client.post(f"{base}/livrer/", deliver).status_code == 302
     assert selectors.get_order(order_id=order.pk).state == "delivered"
     assert selectors.delivered_equipment(customer_id=customer.pk).get().serial_number == "SN-1"
+
+
+def test_a_staff_member_without_the_orders_permissions_cannot_change_an_order(
+    customer: Any, sales: Any
+) -> None:
+    """The order steps need the orders permissions (role Commercial or Administration)."""
+    from django.test import Client
+
+    order = _ftto_order(customer, sales)
+    client = Client()
+    client.force_login(sales)  # staff, but no permission on orders
+    response = client.post(f"/admin/orders/order/{order.pk}/acompte/", {"paid_on": "05/10/2026"})
+    assert response.status_code == 403
+    assert client.get("/admin/orders/quote/nouveau/").status_code == 403
+    assert selectors.get_order(order_id=order.pk).deposit_paid_on is None

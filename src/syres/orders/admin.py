@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -136,6 +137,7 @@ class QuoteAdmin(_ReadOnlyAdmin):
 
     def new_view(self, request: HttpRequest) -> HttpResponse:
         """Make a quote at the catalog prices of its date (R-CAT-2, R-ORD-1)."""
+        _require(request, "orders.add_quote")
         data = request.POST if request.method == "POST" else None
         form = order_forms.QuoteForm(data, initial={"quote_date": timezone.localdate()})
         formset = order_forms.QuoteLineFormSet(data, prefix="lines")
@@ -158,6 +160,7 @@ class QuoteAdmin(_ReadOnlyAdmin):
 
     def place_view(self, request: HttpRequest, quote_id: int) -> HttpResponse:
         """Turn the quote into an order (R-ORD-1 … R-ORD-6)."""
+        _require(request, "orders.add_order")
         quote = selectors.get_quote(quote_id=quote_id)
         data = request.POST if request.method == "POST" else None
         form = order_forms.PlaceOrderForm(data, initial={"received_date": timezone.localdate()})
@@ -284,6 +287,7 @@ class OrderAdmin(_ReadOnlyAdmin):
 
     def operation_view(self, request: HttpRequest, order_id: int, slug: str) -> HttpResponse:
         """One step of the order, through its service (checked, dated, attributed)."""
+        _require(request, "orders.change_order")
         operation = next(operation for operation in OPERATIONS if operation.slug == slug)
         order = selectors.get_order(order_id=order_id)
         data = request.POST if request.method == "POST" else None
@@ -332,6 +336,11 @@ _REFUSALS = (
     services.UnableToDeliver,
     services.UnableToPlaceOrder,
 )
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not request.user.has_perm(permission):
+        raise PermissionDenied
 
 
 def _render(
