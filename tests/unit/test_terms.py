@@ -243,3 +243,12 @@ def test_a_syntax_error_is_refused_with_its_position() -> None:
     error = _refusal(SHIPPED_TEXT.replace("[quotes]", "[quotes", 1))
     assert error.problems[0][0] == "(syntax)"
     assert "line" in error.problems[0][1]
+
+
+def test_quotes_and_orders_have_their_numbering_and_cgv_reference(terms: Terms) -> None:
+    """R-ORD-1: the quote prints the CGV reference; quotes and orders have number prefixes."""
+    assert terms.quotes.number_prefix == "DV"
+    assert terms.orders.number_prefix == "BC"
+    assert "Conditions générales de vente" in terms.quotes.cgv_reference
+    error = _refusal(SHIPPED_TEXT.replace('number_prefix = "DV"', 'number_prefix = "dv-1"', 1))
+    assert any(key == "quotes.number_prefix" for key, _ in error.problems), error.problems
