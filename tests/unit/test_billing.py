@@ -399,6 +399,7 @@ def test_deposit_is_thirty_percent_and_the_balance_deducts_it() -> None:
         terms=TERMS,
     )
     assert balance.type_code == "380"
+    assert balance.due_date == balance.issue_date  # CGV art. 10: on receipt
     assert balance.business_process == "M4"
     assert balance.prepaid_amount == deposit.total_incl_vat == Decimal("593.64")
     assert balance.amount_due == balance.total_incl_vat - Decimal("593.64")

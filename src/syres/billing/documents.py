@@ -237,10 +237,10 @@ def _payment_terms_text(document: InvoiceDocument) -> str:
     if document.due_date is None:
         return "Avoir : montant à déduire ou remboursé."
     due = document.due_date.strftime("%d/%m/%Y")
-    if document.kind is InvoiceKind.INTERMEDIATE:
-        head = "Payable à réception."
-    elif document.kind is InvoiceKind.DEPOSIT:
+    if document.kind is InvoiceKind.DEPOSIT:
         head = "Acompte payable à la commande."
+    elif document.due_date == document.issue_date:
+        head = "Payable à réception."
     else:
         head = f"Payable au plus tard le {due}."
     if payment.method is PaymentMethod.SEPA_DIRECT_DEBIT:
@@ -325,7 +325,7 @@ def render_data(document: InvoiceDocument) -> dict[str, object]:
         for call in document.call_details
     ]
     due = _fr_date(document.due_date)
-    if document.kind is InvoiceKind.INTERMEDIATE:
+    if document.due_date is not None and document.due_date == document.issue_date:
         due = f"{due} (payable à réception)"
     return {
         "title": document.title,

@@ -583,7 +583,8 @@ def balance_invoice(
     terms: Terms,
 ) -> InvoiceDocument:
     """The balance invoice after delivery (R-ORD-2): the order's one-off lines in full, less the
-    deposit invoiced (incl. VAT, EN 16931 BT-113), framework S4/M4 referencing the deposit."""
+    deposit invoiced (incl. VAT, EN 16931 BT-113), framework S4/M4 referencing the deposit;
+    payable on receipt (CGV art. 10: "solde à réception de facture après mise à disposition")."""
     if deposit.kind is not InvoiceKind.DEPOSIT:
         raise UnableToIssueInvoice(f"{deposit.number} n'est pas une facture d'acompte")
     if any(line.category in (LineCategory.SUBSCRIPTION, LineCategory.USAGE) for line in lines):
@@ -596,7 +597,7 @@ def balance_invoice(
         lines=lines,
         payment=payment,
         terms=terms,
-        payment_terms_days=None,
+        payment_terms_days=0,
         delivery_date=delivery_date,
         referenced_invoice=InvoiceReference(
             number=deposit.number, issue_date=deposit.issue_date, type_code=deposit.type_code
