@@ -36,6 +36,7 @@ from syres.domain.billing import (
     is_emergency_number,
     is_unusual_consumption,
     monthly_invoice,
+    monthly_lines,
     one_off_line,
     prorated_amount,
     series_of,
@@ -505,3 +506,36 @@ def test_emergency_calls_never_appear_in_the_call_annex() -> None:
 def test_lines_refuse_negative_amounts() -> None:
     with pytest.raises(UnableToBuildLine):
         line("-1.00")
+
+
+def test_monthly_lines_put_subscriptions_then_usage_then_one_offs() -> None:
+    """R-INV-1: the whole monthly invoice of a customer from its services and aggregates."""
+    lines = monthly_lines(
+        period=OCTOBER,
+        services=[service(ref="B", delivery_date=date(2026, 10, 20)), service(ref="A")],
+        usage=[
+            aggregate(
+                kind=UsageKind.SMS,
+                amount=Decimal("0.5"),
+                billable_units=10,
+                unit_rate=Decimal("0.05"),
+            ),
+            aggregate(),
+        ],
+        vat_rate=VAT,
+        one_offs=[line("12.00", category=LineCategory.EARLY_TERMINATION)],
+    )
+    assert [(ln.category, ln.service_ref) for ln in lines] == [
+        (LineCategory.SUBSCRIPTION, "A"),
+        (LineCategory.SUBSCRIPTION, "B"),
+        (LineCategory.SUBSCRIPTION, "B"),
+        (LineCategory.USAGE, "TRK-1"),
+        (LineCategory.USAGE, "TRK-1"),
+        (LineCategory.EARLY_TERMINATION, ""),
+    ]
+    assert "Communications" in lines[3].label
+
+
+def test_usage_of_another_month_is_refused_on_a_monthly_invoice() -> None:
+    with pytest.raises(UnableToBuildLine, match="2026-11"):
+        monthly_lines(period=OCTOBER, services=[], usage=[aggregate(month=NOVEMBER)], vat_rate=VAT)

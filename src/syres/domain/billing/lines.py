@@ -20,6 +20,7 @@ rounded.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -318,3 +319,33 @@ def deposit_line(
         vat_rate=vat_rate,
         service_ref=order_ref,
     )
+
+
+def monthly_lines(
+    *,
+    period: Month,
+    services: Iterable[ServiceToBill],
+    usage: Iterable[UsageAggregate],
+    vat_rate: Decimal,
+    one_offs: Iterable[InvoiceLine] = (),
+) -> tuple[InvoiceLine, ...]:
+    """All the lines of the monthly invoice of `period` (R-INV-1), in a stable order: per
+    service its subscription lines, then the usage of `period` per service and kind, then the
+    one-off amounts due (early termination, unreturned equipment, cancellation fees…).
+
+    Usage aggregates of another month are refused: usage is billed in arrears for `period`.
+    """
+    lines: list[InvoiceLine] = []
+    for service in sorted(services, key=lambda s: s.ref):
+        lines.extend(subscription_lines(service=service, period=period, vat_rate=vat_rate))
+    kinds = list(UsageKind)
+    for aggregate in sorted(usage, key=lambda a: (a.service_ref, kinds.index(a.kind))):
+        if aggregate.month != period:
+            raise UnableToBuildLine(
+                f"consommation de {aggregate.month} présentée sur la facture de {period}"
+            )
+        line = usage_line(aggregate=aggregate, vat_rate=vat_rate)
+        if line is not None:
+            lines.append(line)
+    lines.extend(one_offs)
+    return tuple(lines)
