@@ -214,6 +214,7 @@ def test_the_pdf_shows_every_mention_of_r_inv_4(
         document.buyer.vat_number,
         document.number,
         "Date de facture",
+        "Nature de l'opération : Prestations de services",
         "Date d'échéance",
         "Prix unitaire HT",
         "Quantité",

@@ -402,6 +402,7 @@ def test_deposit_is_thirty_percent_and_the_balance_deducts_it() -> None:
     assert balance.type_code == "380"
     assert balance.due_date == balance.issue_date  # CGV art. 10: on receipt
     assert balance.business_process == "M4"
+    assert balance.operation_category == "Livraisons de biens et prestations de services"
     assert balance.prepaid_amount == deposit.total_incl_vat == Decimal("593.64")
     assert balance.amount_due == balance.total_incl_vat - Decimal("593.64")
     assert balance.referenced_invoice == InvoiceReference("FA-000001", date(2026, 9, 1), "386")
@@ -477,6 +478,27 @@ def test_a_public_administration_needs_its_siret_and_chorus_service_code() -> No
             siren=admin.siren,
             public_administration=True,
         )
+
+
+def test_a_direct_debit_is_announced_by_the_invoice_the_sepa_delay_ahead() -> None:
+    """R-PAY-1: debited on the due date, or once the pre-notification delay has run."""
+    debit = direct_debit(
+        terms=TERMS, mandate_ref="RUM-1", debtor_iban="FR1420041010050500013M02606"
+    )
+    document = monthly([line("10.00")], payment=debit)
+    assert document.direct_debit_date == document.due_date
+    urgent = intermediate_invoice(
+        number="FA-000010",
+        issue_date=date(2026, 11, 16),
+        buyer=sample_buyer(),
+        lines=[line("420.00")],
+        reason=IntermediateReason.UNUSUAL_CONSUMPTION,
+        payment=debit,
+        terms=TERMS,
+    )
+    assert urgent.due_date == date(2026, 11, 16)
+    assert urgent.direct_debit_date == date(2026, 11, 30)
+    assert monthly([line("1.00")]).direct_debit_date is None
 
 
 def test_direct_debit_needs_a_mandate_and_masks_the_iban() -> None:

@@ -231,3 +231,13 @@ def test_a_syntax_error_is_refused_with_its_position() -> None:
     error = _refusal(SHIPPED_TEXT.replace("[quotes]", "[quotes", 1))
     assert error.problems[0][0] == "(syntax)"
     assert "line" in error.problems[0][1]
+
+
+def test_sepa_pre_notification_delay_is_in_the_terms_file(terms: Terms) -> None:
+    """R-PAY-1: a direct debit is announced 14 days ahead (SEPA rulebook default)."""
+    assert terms.invoicing.sepa_prenotification_days == 14
+    broken = SHIPPED_TEXT.replace(
+        "sepa_prenotification_days = 14", "sepa_prenotification_days = -1"
+    )
+    with pytest.raises(TermsError, match=r"invoicing\.sepa_prenotification_days"):
+        parse_terms(broken, source="test")

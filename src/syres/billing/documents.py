@@ -243,9 +243,10 @@ def _payment_terms_text(document: InvoiceDocument) -> str:
         head = "Payable à réception."
     else:
         head = f"Payable au plus tard le {due}."
-    if payment.method is PaymentMethod.SEPA_DIRECT_DEBIT:
+    if document.direct_debit_date is not None:
         return (
-            f"{head} Prélèvement SEPA le {due} (mandat {payment.mandate_ref}, "
+            f"{head} Prélèvement SEPA le {_fr_date(document.direct_debit_date)} "
+            f"(mandat {payment.mandate_ref}, "
             f"ICS {payment.creditor_id})."
         )
     return f"{head} Virement sur IBAN {payment.creditor_iban} (BIC {payment.creditor_bic})."
@@ -302,10 +303,11 @@ def render_data(document: InvoiceDocument) -> dict[str, object]:
             }
         )
     sepa = ""
-    if payment.method is PaymentMethod.SEPA_DIRECT_DEBIT and document.due_date is not None:
+    if document.direct_debit_date is not None:
         sepa = (
             f"Pré-notification de prélèvement SEPA : la somme de "
-            f"{format_eur(document.amount_due)} sera prélevée le {_fr_date(document.due_date)} "
+            f"{format_eur(document.amount_due)} sera prélevée le "
+            f"{_fr_date(document.direct_debit_date)} "
             f"sur le compte {payment.masked_debtor_iban}, au titre du mandat {payment.mandate_ref} "
             f"(identifiant créancier SEPA {payment.creditor_id})."
         )
@@ -346,6 +348,7 @@ def render_data(document: InvoiceDocument) -> dict[str, object]:
             else ""
         ),
         "reason": document.reason,
+        "operation": document.operation_category,
         "seller": {
             "name": f"{seller.legal_name} {seller.legal_form}",
             "address": f"{seller.address.line}, {seller.address.postcode} {seller.address.city}",

@@ -196,7 +196,10 @@ def _monthly_lines(
         (UsageKind.SMS, rng.randint(0, 40), Decimal("0.050")),
         (UsageKind.DATA, rng.randint(0, 30), None),
     ):
-        amount = rate * units if rate is not None else Decimal(rng.randint(0, 9_000_000)) / 10**6
+        # Data beyond the caps is billed per Mo at zone rates: several rates in one line.
+        amount = (
+            rate * units if rate is not None else Decimal(units * rng.randint(0, 900_000)) / 10**6
+        )
         line = usage_line(
             aggregate=UsageAggregate(
                 service_ref="SRV-2",

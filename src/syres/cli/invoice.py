@@ -35,8 +35,9 @@ def sample_command(kinds: tuple[str, ...], out: Path) -> None:
     """Write sample Factur-X PDFs (PDF/A-3b, XML embedded) and their XML to OUT."""
     out.mkdir(parents=True, exist_ok=True)
     terms = load_terms()
-    for sequence, kind in enumerate(kinds or SAMPLE_KINDS, start=1):
-        document = sample_document(kind=kind, terms=terms, sequence=sequence)
+    for index, kind in enumerate(kinds or SAMPLE_KINDS):
+        # Two numbers per sample: a balance invoice also numbers its deposit.
+        document = sample_document(kind=kind, terms=terms, sequence=2 * index + 1)
         try:
             facturx = facturx_pdf(document)
         except UnableToRenderInvoice as error:

@@ -172,6 +172,7 @@ class Invoicing(_Terms):
     vat_rates: tuple[VatRate, ...] = Field(min_length=1)
     unusual_consumption_ratio: Ratio
     unusual_consumption_floor: Amount
+    sepa_prenotification_days: Count
 
     @model_validator(mode="after")
     def _consistent(self) -> Invoicing:

@@ -360,6 +360,7 @@ class InvoiceDocument:
     intermediate_reason: IntermediateReason | None = None
     reason: str = ""
     call_details: tuple[CallDetail, ...] = field(default=())
+    direct_debit_date: date | None = None
     currency: str = "EUR"
 
     def __post_init__(self) -> None:
@@ -402,6 +403,15 @@ class InvoiceDocument:
         goods = {line.category.is_goods for line in self.lines}
         letter = "M" if goods == {True, False} else ("B" if goods == {True} else "S")
         return f"{letter}4" if self.kind is InvoiceKind.BALANCE else f"{letter}1"
+
+    @property
+    def operation_category(self) -> str:
+        """The nature of the operation, a mention of the French e-invoicing reform."""
+        return {
+            "S": "Prestations de services",
+            "B": "Livraisons de biens",
+            "M": "Livraisons de biens et prestations de services",
+        }[self.business_process[0]]
 
     @property
     def title(self) -> str:
@@ -470,6 +480,15 @@ def _document(
                 f"taux de TVA différent de celui en vigueur le {issue_date:%d/%m/%Y} "
                 f"({expected}) : {wrong[0]}"
             )
+    due_date = due_date_for(
+        kind=kind, issue_date=issue_date, terms=terms, payment_terms_days=payment_terms_days
+    )
+    debit_date = None
+    if payment.method is PaymentMethod.SEPA_DIRECT_DEBIT and due_date is not None:
+        # R-PAY-1: the invoice is the debit's pre-notification, sent the days ahead that the
+        # SEPA rules ask; an invoice payable on receipt is debited once that delay has run.
+        earliest = issue_date + timedelta(days=terms.invoicing.sepa_prenotification_days)
+        debit_date = max(due_date, earliest)
     return InvoiceDocument(
         kind=kind,
         number=number,
@@ -479,9 +498,7 @@ def _document(
         lines=tuple(lines),
         payment=payment,
         notes=LegalNotes.from_terms(terms),
-        due_date=due_date_for(
-            kind=kind, issue_date=issue_date, terms=terms, payment_terms_days=payment_terms_days
-        ),
+        due_date=due_date,
         delivery_date=delivery_date,
         billing_period=billing_period,
         referenced_invoice=referenced_invoice,
@@ -489,6 +506,7 @@ def _document(
         intermediate_reason=intermediate_reason,
         reason=reason,
         call_details=call_details,
+        direct_debit_date=debit_date,
     )
 
 
