@@ -271,7 +271,9 @@ def test_rounding_happens_per_line_only(values: list[Decimal]) -> None:
 
 
 def test_vat_is_grouped_per_rate() -> None:
-    breakdown = vat_breakdown([line("10.00"), line("5.00", rate=Decimal("0.055")), line("2.50")])
+    breakdown = vat_breakdown(
+        lines=[line("10.00"), line("5.00", rate=Decimal("0.055")), line("2.50")]
+    )
     assert [(v.rate, v.base, v.tax) for v in breakdown] == [
         (Decimal("0.20"), Decimal("12.50"), Decimal("2.50")),
         (Decimal("0.055"), Decimal("5.00"), Decimal("0.28")),
@@ -330,8 +332,8 @@ def test_an_intermediate_invoice_is_payable_on_receipt() -> None:
 
 def test_numbers_carry_the_prefix_of_their_series_from_the_terms_file() -> None:
     """R-INV-3: one sequence per series (invoices, credit notes)."""
-    assert series_of(InvoiceKind.DEPOSIT) is Series.INVOICE
-    assert series_of(InvoiceKind.CREDIT_NOTE) is Series.CREDIT_NOTE
+    assert series_of(kind=InvoiceKind.DEPOSIT) is Series.INVOICE
+    assert series_of(kind=InvoiceKind.CREDIT_NOTE) is Series.CREDIT_NOTE
     assert series_prefix(series=Series.INVOICE, terms=TERMS) == "FA"
     assert series_prefix(series=Series.CREDIT_NOTE, terms=TERMS) == "AV"
     assert document_number(prefix="AV", sequence=42) == "AV-000042"

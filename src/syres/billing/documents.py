@@ -140,14 +140,13 @@ def cii_xml(document: InvoiceDocument) -> bytes:
             tax.due_date_type_code = "72" if document.business_process[0] == "S" else "5"
         settlement.trade_tax.add(tax)
 
-    if document.kind is not InvoiceKind.CREDIT_NOTE or document.due_date is not None:
-        terms = PaymentTerms()
-        terms.description = _payment_terms_text(document)
-        if document.due_date is not None:
-            terms.due = document.due_date
-        if payment.method is PaymentMethod.SEPA_DIRECT_DEBIT:
-            terms.debit_mandate_id = payment.mandate_ref
-        settlement.terms.add(terms)
+    terms = PaymentTerms()
+    terms.description = _payment_terms_text(document)
+    if document.due_date is not None:
+        terms.due = document.due_date
+    if document.direct_debit_date is not None:
+        terms.debit_mandate_id = payment.mandate_ref
+    settlement.terms.add(terms)
 
     if document.referenced_invoice is not None:
         ref = settlement.invoice_referenced_document

@@ -57,7 +57,7 @@ class Series(StrEnum):
     CREDIT_NOTE = "credit_note"
 
 
-def series_of(kind: InvoiceKind) -> Series:
+def series_of(*, kind: InvoiceKind) -> Series:
     return Series.CREDIT_NOTE if kind is InvoiceKind.CREDIT_NOTE else Series.INVOICE
 
 
@@ -221,7 +221,7 @@ class VatBreakdown:
     tax: Decimal
 
 
-def vat_breakdown(lines: Iterable[InvoiceLine]) -> tuple[VatBreakdown, ...]:
+def vat_breakdown(*, lines: Iterable[InvoiceLine]) -> tuple[VatBreakdown, ...]:
     """Group line amounts per VAT rate; the tax of each rate is `quantize_eur(base × rate)`."""
     bases: dict[Decimal, Decimal] = {}
     for line in lines:
@@ -273,7 +273,7 @@ class SellerIdentity:
     commercial_court: str
 
     @classmethod
-    def from_terms(cls, seller: Seller) -> SellerIdentity:
+    def from_terms(cls, *, seller: Seller) -> SellerIdentity:
         return cls(
             legal_name=seller.legal_name,
             legal_form=seller.legal_form,
@@ -311,7 +311,7 @@ class LegalNotes:
     court: str
 
     @classmethod
-    def from_terms(cls, terms: Terms) -> LegalNotes:
+    def from_terms(cls, *, terms: Terms) -> LegalNotes:
         invoicing = terms.invoicing
         rate = (invoicing.late_penalty_annual_rate * 100).normalize()
         indemnity = f"{invoicing.recovery_indemnity:.2f}".replace(".", ",")
@@ -383,7 +383,7 @@ class InvoiceDocument:
 
     @property
     def vat(self) -> tuple[VatBreakdown, ...]:
-        return vat_breakdown(self.lines)
+        return vat_breakdown(lines=self.lines)
 
     @property
     def total_vat(self) -> Decimal:
@@ -493,11 +493,11 @@ def _document(
         kind=kind,
         number=number,
         issue_date=issue_date,
-        seller=SellerIdentity.from_terms(terms.seller),
+        seller=SellerIdentity.from_terms(seller=terms.seller),
         buyer=buyer,
         lines=tuple(lines),
         payment=payment,
-        notes=LegalNotes.from_terms(terms),
+        notes=LegalNotes.from_terms(terms=terms),
         due_date=due_date,
         delivery_date=delivery_date,
         billing_period=billing_period,
@@ -526,7 +526,7 @@ def monthly_invoice(
     month after. Emergency calls are dropped from the annex (R-DEST-2)."""
     if issue_date < period.next().first_day:
         raise UnableToIssueInvoice(
-            f"la facture de {month_label(period)} s'émet une fois le mois écoulé"
+            f"la facture de {month_label(month=period)} s'émet une fois le mois écoulé"
         )
     covered = Period(period.first_day, period.next().next().first_day)
     return _document(

@@ -27,7 +27,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from syres.domain.money import ZERO, quantize_eur
-from syres.domain.periods import Month, Period
+from syres.domain.periods import Month, Period, add_days
 
 # UN/ECE recommendation 20 unit codes used on our lines.
 UNIT_MONTH = "MON"
@@ -139,7 +139,7 @@ def subscription_lines(
             InvoiceLine(
                 label=(
                     f"{service.label} — du {_fr_day(covered.start)} au "
-                    f"{_fr_day(add_day(covered.end, -1))}, prorata {days}/{period.days} jours"
+                    f"{_fr_day(add_days(covered.end, -1))}, prorata {days}/{period.days} jours"
                     f"{suffix}"
                 ),
                 category=LineCategory.SUBSCRIPTION,
@@ -167,7 +167,7 @@ def _full_month(
     ends = service.end_date is not None and service.end_date < month.period.end
     ending = " (mois de fin de service dû en entier)" if ends else ""
     return InvoiceLine(
-        label=f"{service.label} — {month_label(month)}{ending}{suffix}",
+        label=f"{service.label} — {month_label(month=month)}{ending}{suffix}",
         category=LineCategory.SUBSCRIPTION,
         quantity=service.quantity,
         unit_code=UNIT_MONTH,
@@ -194,13 +194,9 @@ _MONTHS_FR = (
 )
 
 
-def month_label(month: Month) -> str:
+def month_label(*, month: Month) -> str:
     """`novembre 2026`."""
     return f"{_MONTHS_FR[month.month - 1]} {month.year}"
-
-
-def add_day(day: date, days: int) -> date:
-    return date.fromordinal(day.toordinal() + days)
 
 
 def prorated_amount(*, monthly_price: Decimal, days: int, month: Month) -> Decimal:
@@ -250,7 +246,7 @@ def usage_line(*, aggregate: UsageAggregate, vat_rate: Decimal) -> InvoiceLine |
     unit = _USAGE_UNITS[aggregate.kind]
     label = (
         f"{_USAGE_LABELS[aggregate.kind]} — {aggregate.service_label} — "
-        f"{month_label(aggregate.month)} ({aggregate.billable_units} {unit})"
+        f"{month_label(month=aggregate.month)} ({aggregate.billable_units} {unit})"
     )
     single_rate = (
         aggregate.unit_rate is not None
