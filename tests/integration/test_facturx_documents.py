@@ -7,6 +7,7 @@ process (`tests/support/facturx_validator.py`).
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -284,6 +285,33 @@ def test_the_pdf_is_pdf_a_3b_with_the_xml_embedded_as_factur_x(
             for descendant in descendants:
                 descriptor = resolve(resolve(descendant)["/FontDescriptor"])
                 assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor.keys())
+
+
+def xmp_text(xmp: str, tag: str) -> str:
+    match = re.search(rf"<{tag}>(.*?)</{tag}>", xmp, re.S)
+    assert match, tag
+    inner = re.sub(r"<[^>]+>", "", match.group(1))
+    return html.unescape(inner).strip()
+
+
+def test_the_information_dictionary_agrees_with_the_xmp(
+    facturx_documents: dict[str, FacturX],
+) -> None:
+    """PDF/A 6.7.3: every entry of the information dictionary equals its XMP property."""
+    reader = PdfReader(io.BytesIO(facturx_documents["monthly"].pdf))
+    info = reader.metadata
+    xmp = resolve(reader.trailer["/Root"]["/Metadata"]).get_data().decode("utf-8")
+    assert info["/Title"] == xmp_text(xmp, "dc:title")
+    assert info["/Author"] == xmp_text(xmp, "dc:creator")
+    assert info["/Subject"] == xmp_text(xmp, "dc:description")
+    assert info["/Keywords"] == xmp_text(xmp, "pdf:Keywords")
+    assert info["/Creator"] == xmp_text(xmp, "xmp:CreatorTool")
+    if "/Producer" in info:
+        assert info["/Producer"] == xmp_text(xmp, "pdf:Producer")
+    for key, tag in (("/CreationDate", "xmp:CreateDate"), ("/ModDate", "xmp:ModifyDate")):
+        pdf_date = info[key]
+        xmp_date = xmp_text(xmp, tag)
+        assert pdf_date[2:16] == re.sub(r"\D", "", xmp_date)[:14], (key, pdf_date, xmp_date)
 
 
 def test_the_embedded_xml_is_read_back_by_factur_x(facturx_documents: dict[str, FacturX]) -> None:

@@ -16,13 +16,16 @@ No Django import: the billing run, the bench and the CLI call it alike.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Literal
+from xml.sax.saxutils import escape
 
 import facturx
 import typst
@@ -34,6 +37,8 @@ from drafthorse.models.payment import PaymentMeans as CiiPaymentMeans
 from drafthorse.models.payment import PaymentTerms
 from drafthorse.models.tradelines import LineItem
 from lxml import etree  # type: ignore[import-untyped]
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import StreamObject
 
 from syres.domain.billing import InvoiceDocument, InvoiceKind, PaymentMethod
 from syres.domain.money import format_eur
@@ -437,7 +442,13 @@ def invoice_pdf(document: InvoiceDocument) -> bytes:
 def facturx_pdf(document: InvoiceDocument) -> FacturX:
     """The Factur-X document: the PDF/A-3b with its EN 16931 XML embedded by factur-x."""
     xml = cii_xml(document)
-    pdf = invoice_pdf(document)
+    pdf = embed_xml(document=document, pdf=invoice_pdf(document), xml=xml)
+    return FacturX(number=document.number, pdf=pdf, xml=xml)
+
+
+def embed_xml(*, document: InvoiceDocument, pdf: bytes, xml: bytes) -> bytes:
+    """Embed the CII XML in the PDF/A-3b with factur-x (`factur-x.xml`, relationship Data,
+    Factur-X XMP extension), then make the information dictionary agree with the XMP."""
     seller = document.seller
     combined = facturx.generate_from_binary(
         pdf,
@@ -456,4 +467,46 @@ def facturx_pdf(document: InvoiceDocument) -> FacturX:
         },
         lang="fr-FR",
     )
-    return FacturX(number=document.number, pdf=combined, xml=xml)
+    return _harmonise_metadata(combined)
+
+
+_XMP_DATE = re.compile(rb"<xmp:(CreateDate|ModifyDate)>([^<]+)</xmp:\1>")
+
+
+def _harmonise_metadata(pdf: bytes) -> bytes:
+    """Make the document information dictionary agree with the XMP metadata (PDF/A 6.7.3).
+
+    factur-x writes /Keywords in the information dictionary but no pdf:Keywords in the XMP,
+    and takes the clock twice for the dates; a PDF/A validator compares them. An incremental
+    update (a few milliseconds) adds pdf:Keywords and copies the XMP dates.
+    """
+    reader = PdfReader(io.BytesIO(pdf))
+    writer = PdfWriter(reader, incremental=True)
+    metadata = writer.root_object["/Metadata"].get_object()
+    if not isinstance(metadata, StreamObject):
+        raise UnableToRenderInvoice("PDF sans métadonnées XMP")
+    xmp = metadata.get_data()
+    info = reader.metadata
+    keywords = escape(str(info.get("/Keywords", ""))) if info is not None else ""
+    if b"<pdf:Keywords>" not in xmp:
+        xmp = xmp.replace(
+            b"<pdf:Producer>", f"<pdf:Keywords>{keywords}</pdf:Keywords><pdf:Producer>".encode(), 1
+        )
+        metadata.set_data(xmp)
+    dates = {name.decode(): value.decode() for name, value in _XMP_DATE.findall(xmp)}
+    writer.add_metadata(
+        {
+            "/CreationDate": _pdf_date(dates["CreateDate"]),
+            "/ModDate": _pdf_date(dates["ModifyDate"]),
+        }
+    )
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _pdf_date(xmp_date: str) -> str:
+    """`2026-11-27T12:24:59+00:00` → `D:20261127122459+00'00'`."""
+    moment = datetime.fromisoformat(xmp_date)
+    offset = moment.strftime("%z") or "+0000"
+    return f"D:{moment:%Y%m%d%H%M%S}{offset[:3]}'{offset[3:]}'"
