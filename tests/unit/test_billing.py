@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -268,6 +269,38 @@ def test_rounding_happens_per_line_only(values: list[Decimal]) -> None:
             vat_rate=VAT,
         )
         assert built.amount == quantize_eur(value * 3)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.decimals(min_value=Decimal(0), max_value=Decimal("5000"), places=6),
+            st.sampled_from([Decimal("0.20"), Decimal("0.10"), Decimal("0.055"), Decimal("0.021")]),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_vat_per_rate_sums_to_the_lines_and_rounds_once_per_rate(
+    values: list[tuple[Decimal, Decimal]],
+) -> None:
+    """R-INV-2: the bases of the rates add up to the lines; each tax is its base × rate,
+    rounded half-up once."""
+    lines = [line(str(amount), rate=rate) for amount, rate in values]
+    breakdown = vat_breakdown(lines=lines)
+    assert sum(rate.base for rate in breakdown) == sum(ln.amount for ln in lines)
+    assert len({rate.rate for rate in breakdown}) == len(breakdown)
+    for rate in breakdown:
+        assert rate.tax == quantize_eur(rate.base * rate.rate)
+
+
+def test_an_issued_document_cannot_be_altered() -> None:
+    """R-INV-3: the document is frozen once made."""
+    document = monthly([line("10.00")])
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        document.number = "FA-999999"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        document.lines[0].unit_price = Decimal(0)  # type: ignore[misc]
 
 
 def test_vat_is_grouped_per_rate() -> None:

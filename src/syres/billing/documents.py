@@ -113,7 +113,6 @@ def cii_xml(document: InvoiceDocument) -> bytes:
 
     settlement = doc.trade.settlement
     settlement.currency_code = document.currency
-    settlement.payee.name = document.seller.legal_name
     payment = document.payment
     means = CiiPaymentMeans()
     means.type_code = payment.method.means_code
