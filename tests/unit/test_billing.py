@@ -552,7 +552,7 @@ def test_emergency_calls_never_appear_in_the_call_annex() -> None:
     at = datetime(2026, 10, 3, 10, 0, tzinfo=PARIS)
     calls = [
         CallDetail(at, "+33565000001", callee, 60, 60, Decimal("0.02"))
-        for callee in ("112", "+33 15", "116000", "+33612345678")
+        for callee in ("112", "+33 15", "0033 17", "116000", "+33612345678")
     ]
     document = monthly([line("1.00")], call_details=calls)
     assert [call.callee for call in document.call_details] == ["+33612345678"]

@@ -20,6 +20,7 @@ from syres.domain.billing import (
     InvoiceLine,
     LineCategory,
     PostalAddress,
+    Series,
     ServiceToBill,
     UsageAggregate,
     UsageKind,
@@ -27,10 +28,12 @@ from syres.domain.billing import (
     bank_transfer,
     deposit_invoice,
     direct_debit,
+    document_number,
     full_credit_note,
     intermediate_invoice,
     monthly_invoice,
     one_off_line,
+    series_prefix,
     subscription_lines,
     usage_line,
 )
@@ -83,8 +86,8 @@ def sample_document(
     period = Month(2026, 10)
     issue_date = date(2026, 11, 2)
     vat = terms.invoicing.vat_rate_on(day=issue_date)
-    prefix = terms.invoicing.invoice_series_prefix
-    number = f"{prefix}-{sequence:06d}"
+    prefix = series_prefix(series=Series.INVOICE, terms=terms)
+    number = document_number(prefix=prefix, sequence=sequence)
     public = kind == "public_administration"
     buyer = sample_buyer(index=sequence, public_administration=public)
     payment = (
@@ -112,7 +115,9 @@ def sample_document(
         if kind != "credit_note":
             return document
         return full_credit_note(
-            number=f"{terms.invoicing.credit_note_series_prefix}-{sequence:06d}",
+            number=document_number(
+                prefix=series_prefix(series=Series.CREDIT_NOTE, terms=terms), sequence=sequence
+            ),
             issue_date=issue_date + timedelta(days=10),
             invoice=document,
             reason="Contestation acceptée (art. 7 des CGV) : annulation de la facture",
@@ -133,7 +138,7 @@ def sample_document(
         if kind == "deposit":
             return deposit
         return balance_invoice(
-            number=f"{prefix}-{sequence + 1:06d}",
+            number=document_number(prefix=prefix, sequence=sequence + 1),
             issue_date=issue_date,
             delivery_date=date(2026, 10, 20),
             buyer=buyer,

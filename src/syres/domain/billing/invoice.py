@@ -246,11 +246,12 @@ class CallDetail:
 
 def is_emergency_number(*, callee: str, rating: Rating) -> bool:
     """15, 17, 18, 112, 116xxx… (R-DEST-2): such calls are never shown on a document."""
-    digits = "".join(ch for ch in callee if ch.isdigit())
-    for national in ("0033", "33"):
-        if callee.startswith("+") and digits.startswith(national[-2:]):
-            digits = digits[2:]
+    compact = "".join(ch for ch in callee if ch.isdigit() or ch == "+")
+    for country in ("+33", "0033"):
+        if compact.startswith(country):
+            compact = compact[len(country) :]
             break
+    digits = compact.lstrip("+")
     if digits in rating.emergency_numbers:
         return True
     return any(digits.startswith(p) and len(digits) == 6 for p in rating.emergency_prefixes)
