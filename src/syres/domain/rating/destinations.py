@@ -342,7 +342,8 @@ def _classify_home(frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans) -> 
     for region in reversed(overseas):
         plan = plans.plans[region]
         number_type = _type_of(nsn, plan)
-        hit = number_type.is_in(["fixed", "mobile"])
+        # 08 is special in the French plan wherever the range sits (R-DEST-2).
+        hit = number_type.is_in(["fixed", "mobile"]) & ~nsn.str.starts_with("8")
         region_expr = pl.when(hit).then(pl.lit(region)).otherwise(region_expr)
         type_expr = pl.when(hit).then(number_type).otherwise(type_expr)
         code_expr = pl.when(hit).then(pl.lit(plan.country_code)).otherwise(code_expr)

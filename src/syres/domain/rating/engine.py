@@ -725,7 +725,7 @@ def _summary(
         .filter(counted)
         .dt.convert_time_zone(PARIS)
         .dt.date()
-        .is_in(pl.lit(_business_dates(rated, terms=terms)))
+        .is_in(pl.lit(_business_dates(rated, terms=terms)).implode())
         .sum(),
         short_calls=(counted & (pl.col("duration_s") <= cc.short_call_max_seconds)).sum(),
     )
