@@ -1,0 +1,381 @@
+"""Read usage files into the rating engine's frames (SPEC §12); no Django, no database.
+
+Three formats, told apart by their first line:
+- the canonical voice CSV (`call_id,line,start,duration_s,caller,callee,direction,forwarded`);
+- the canonical mobile CSV (`record_id,line,start,kind,callee,duration_s,bytes,mcc,forwarded`);
+- Asterisk `Master.csv` as written by `cdr_csv`: no header, 16, 18 or 21 quoted columns
+  (`loguniqueid`/`loguserfield` add uniqueid and userfield, `newcdrcolumns` adds peeraccount,
+  linkedid and sequence); dates in UTC (`usegmtime=yes`) or, with `asterisk_local_time`,
+  Europe/Paris; only `ANSWERED` records are calls; accountcode is the line, dst the callee,
+  billsec the duration.
+
+Every malformed record becomes a row of `rejected` (file, line number, reason): nothing is
+dropped silently. Records that are not calls (an Asterisk `NO ANSWER`) are no usage: they are
+counted in `skipped`, not rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from syres.domain.rating import LINES_SCHEMA, MOBILE_SCHEMA, REJECTED_SCHEMA, VOICE_SCHEMA
+from syres.domain.terms import SIP_PLATFORMS
+
+VOICE_HEADER = (
+    "call_id",
+    "line",
+    "start",
+    "duration_s",
+    "caller",
+    "callee",
+    "direction",
+    "forwarded",
+)
+MOBILE_HEADER = (
+    "record_id",
+    "line",
+    "start",
+    "kind",
+    "callee",
+    "duration_s",
+    "bytes",
+    "mcc",
+    "forwarded",
+)
+LINES_HEADER = ("line", "platform", "channels")
+ASTERISK_BASE = (
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+)
+ASTERISK_COLUMNS = {
+    16: ASTERISK_BASE,
+    18: (*ASTERISK_BASE, "uniqueid", "userfield"),
+    21: (*ASTERISK_BASE, "uniqueid", "userfield", "peeraccount", "linkedid", "sequence"),
+}
+PARIS = "Europe/Paris"
+
+
+class UnableToReadUsage(Exception):
+    """A file that cannot be read at all (not a record: the whole file); `reason` is for users."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass
+class ImportedUsage:
+    voice: pl.DataFrame
+    mobile: pl.DataFrame
+    rejected: pl.DataFrame
+    skipped: int = 0
+    files: list[tuple[str, str, int]] = field(default_factory=list)  # (file, format, records)
+
+    @property
+    def records(self) -> int:
+        return self.voice.height + self.mobile.height
+
+
+def read_lines_file(path: Path) -> pl.DataFrame:
+    """LINES.csv: `line,platform,channels` (platform: sewan, openip, yeastar, wazo, mobile)."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise UnableToReadUsage(f"{path} : fichier des lignes illisible ({error})") from error
+    missing = [name for name in LINES_HEADER if name not in frame.columns]
+    if missing:
+        raise UnableToReadUsage(f"{path} : colonnes manquantes : {', '.join(missing)}")
+    frame = frame.select(
+        pl.col("line").str.strip_chars(),
+        pl.col("platform").str.strip_chars().str.to_lowercase(),
+        pl.col("channels").str.strip_chars().cast(pl.Int64, strict=False),
+    )
+    known = (*SIP_PLATFORMS, "mobile")
+    for number, row in enumerate(frame.iter_rows(named=True), start=2):
+        if not row["line"]:
+            raise UnableToReadUsage(f"{path}:{number} : identifiant de ligne vide")
+        if row["platform"] not in known:
+            raise UnableToReadUsage(
+                f"{path}:{number} : plateforme inconnue {row['platform']!r}"
+                f" (attendu : {', '.join(known)})"
+            )
+        if row["channels"] is None or row["channels"] < 1:
+            raise UnableToReadUsage(f"{path}:{number} : nombre de canaux invalide")
+    if frame.get_column("line").is_duplicated().any():
+        raise UnableToReadUsage(f"{path} : une ligne apparaît deux fois")
+    return frame.cast(LINES_SCHEMA)  # type: ignore[arg-type]
+
+
+def detect_format(path: Path) -> str:
+    """`voice`, `mobile` or `asterisk`, from the first line of the file."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnableToReadUsage(f"{path} : fichier illisible ({error})") from error
+    fields = tuple(f.strip() for f in next(csv.reader([first]), []))
+    if fields == VOICE_HEADER:
+        return "voice"
+    if fields == MOBILE_HEADER:
+        return "mobile"
+    if len(fields) in ASTERISK_COLUMNS or first.startswith('"'):
+        return "asterisk"
+    raise UnableToReadUsage(
+        f"{path} : format inconnu (en-tête attendu : {','.join(VOICE_HEADER)} ou"
+        f" {','.join(MOBILE_HEADER)}, ou un Master.csv d'Asterisk)"
+    )
+
+
+def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False) -> ImportedUsage:
+    """Read every file; the frames follow the engine's schemas, rejects carry file and line."""
+    voices: list[pl.DataFrame] = []
+    mobiles: list[pl.DataFrame] = []
+    rejected: list[pl.DataFrame] = []
+    files: list[tuple[str, str, int]] = []
+    skipped = 0
+    for path in paths:
+        kind = detect_format(path)
+        if kind == "voice":
+            ok, bad = _read_voice(path)
+            voices.append(ok)
+        elif kind == "mobile":
+            ok, bad = _read_mobile(path)
+            mobiles.append(ok)
+        else:
+            ok, bad, not_calls = _read_asterisk(path, local_time=asterisk_local_time)
+            voices.append(ok)
+            skipped += not_calls
+        rejected.append(bad)
+        files.append((str(path), kind, ok.height))
+    return ImportedUsage(
+        voice=pl.concat(voices) if voices else pl.DataFrame(schema=VOICE_SCHEMA),
+        mobile=pl.concat(mobiles) if mobiles else pl.DataFrame(schema=MOBILE_SCHEMA),
+        rejected=pl.concat(rejected) if rejected else pl.DataFrame(schema=REJECTED_SCHEMA),
+        skipped=skipped,
+        files=files,
+    )
+
+
+def _read_text_columns(path: Path, header: Sequence[str]) -> pl.DataFrame:
+    """All columns as text, with `source_line` (the file's line number, header = 1).
+
+    Polars reads a well-formed file fast; a row with too many fields makes it fail, and the
+    file is then read again with the csv module, row by row, so that each bad row is reported.
+    """
+    try:
+        frame = pl.read_csv(
+            path,
+            infer_schema=False,
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+        if tuple(frame.columns) != tuple(header):
+            raise pl.exceptions.ComputeError("header")
+        return frame.with_columns(
+            source_line=pl.int_range(2, frame.height + 2, dtype=pl.Int64),
+            _fields=pl.lit(len(header), dtype=pl.Int64),
+        )
+    except pl.exceptions.PolarsError:
+        pass
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    counts: list[int] = []
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            numbers.append(reader.line_num)
+            counts.append(len(row))
+            rows.append((row + [""] * len(header))[: len(header)])
+    frame = pl.DataFrame(rows, schema=list(header), orient="row")
+    return frame.with_columns(
+        source_line=pl.Series(numbers, dtype=pl.Int64), _fields=pl.Series(counts, dtype=pl.Int64)
+    )
+
+
+def _parse_start(text: pl.Expr, *, local_means_paris: bool = True) -> pl.Expr:
+    """ISO 8601 with an offset, or Europe/Paris local time (SPEC §12); UTC out."""
+    clean = text.str.strip_chars().str.replace(" ", "T").str.replace(r"Z$", "+00:00")
+    with_offset = clean.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC"
+    )
+    naive = clean.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
+    local = naive.dt.replace_time_zone(
+        PARIS if local_means_paris else "UTC", ambiguous="earliest", non_existent="null"
+    ).dt.convert_time_zone("UTC")
+    return pl.coalesce(with_offset, local)
+
+
+def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
+    expr: pl.Expr = pl.lit(None, dtype=pl.String)
+    for condition, text in reversed(checks):
+        expr = pl.when(condition).then(pl.lit(text)).otherwise(expr)
+    return expr
+
+
+def _split(
+    frame: pl.DataFrame, reason: pl.Expr, *, path: Path
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    frame = frame.with_columns(_reason=reason, source=pl.lit(str(path)))
+    bad = frame.filter(pl.col("_reason").is_not_null()).select(
+        "source", "source_line", "record_id", "line", reason="_reason"
+    )
+    return frame.filter(pl.col("_reason").is_null()), bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
+
+
+def _flag(column: str, *, empty_means_no: bool) -> pl.Expr:
+    text = pl.col(column).str.strip_chars().str.to_lowercase()
+    no = ["0", "false", "no", "non", *([""] if empty_means_no else [])]
+    return (
+        pl.when(text.is_in(["1", "true", "yes", "oui"])).then(True).when(text.is_in(no)).then(False)
+    )
+
+
+def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = _read_text_columns(path, VOICE_HEADER).rename({"call_id": "record_id"})
+    parsed = raw.with_columns(
+        record_id=pl.col("record_id").str.strip_chars(),
+        line=pl.col("line").str.strip_chars(),
+        start=_parse_start(pl.col("start")),
+        duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
+        direction=pl.col("direction").str.strip_chars().str.to_lowercase(),
+        # Required: a row cut short must not pass for a call that was not forwarded.
+        forwarded=_flag("forwarded", empty_means_no=False),
+    )
+    reason = _first_reason(
+        (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
+        (pl.col("record_id") == "", "call_id manquant"),
+        (pl.col("line") == "", "ligne manquante"),
+        (pl.col("start").is_null(), "date de début invalide (ISO 8601 attendu)"),
+        (
+            pl.col("duration_s").is_null() | (pl.col("duration_s") < 0),
+            "durée invalide (secondes, entier positif)",
+        ),
+        (~pl.col("direction").is_in(["out", "in"]), "direction invalide (out ou in)"),
+        (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
+        ((pl.col("direction") == "out") & (pl.col("callee") == ""), "numéro appelé manquant"),
+    )
+    ok, bad = _split(parsed, reason, path=path)
+    return ok.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]), bad
+
+
+def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = _read_text_columns(path, MOBILE_HEADER)
+    kind = pl.col("kind").str.strip_chars().str.to_lowercase()
+    parsed = raw.with_columns(
+        record_id=pl.col("record_id").str.strip_chars(),
+        line=pl.col("line").str.strip_chars(),
+        start=_parse_start(pl.col("start")),
+        kind=kind,
+        callee=pl.when(pl.col("callee").str.strip_chars() != "").then(pl.col("callee")),
+        duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
+        bytes=pl.col("bytes").str.strip_chars().cast(pl.Int64, strict=False),
+        mcc=pl.col("mcc").str.strip_chars().cast(pl.Int64, strict=False),
+        forwarded=_flag("forwarded", empty_means_no=True),  # SMS and data have no forwarding
+    )
+    reason = _first_reason(
+        (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),
+        (pl.col("record_id") == "", "record_id manquant"),
+        (pl.col("line") == "", "ligne manquante"),
+        (pl.col("start").is_null(), "date de début invalide (ISO 8601 attendu)"),
+        (~kind.is_in(["voice", "sms", "data"]), "type invalide (voice, sms ou data)"),
+        (
+            (kind == "voice") & (pl.col("duration_s").is_null() | (pl.col("duration_s") < 0)),
+            "durée invalide (secondes, entier positif)",
+        ),
+        (
+            (kind == "data") & (pl.col("bytes").is_null() | (pl.col("bytes") < 0)),
+            "volume invalide (octets, entier positif)",
+        ),
+        (kind.is_in(["voice", "sms"]) & pl.col("callee").is_null(), "numéro appelé manquant"),
+        (pl.col("mcc").is_null(), "MCC invalide"),
+        (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
+    )
+    ok, bad = _split(parsed, reason, path=path)
+    return ok.select([pl.col(n).cast(t) for n, t in MOBILE_SCHEMA.items()]), bad
+
+
+def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Asterisk cdr_csv `Master.csv` (no header; 16, 18 or 21 columns per record)."""
+    width = max(ASTERISK_COLUMNS)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    counts: list[int] = []
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        text = handle.read()
+    # cdr_csv quotes every field and doubles embedded quotes: the csv module's default dialect.
+    reader = csv.reader(io.StringIO(text))
+    for row in reader:
+        if not row:
+            continue
+        numbers.append(reader.line_num)
+        counts.append(len(row))
+        rows.append((row + [""] * width)[:width])
+    names = list(ASTERISK_COLUMNS[width])
+    raw = pl.DataFrame(rows, schema=names, orient="row").with_columns(
+        source_line=pl.Series(numbers, dtype=pl.Int64),
+        _fields=pl.Series(counts, dtype=pl.Int64),
+    )
+    has_uid = pl.col("_fields").is_in([18, 21]) & (pl.col("uniqueid").str.strip_chars() != "")
+    start = _parse_start(pl.col("start"), local_means_paris=local_time)
+    parsed = raw.with_columns(
+        record_id=pl.when(has_uid)
+        .then(pl.col("uniqueid").str.strip_chars())
+        .otherwise(
+            pl.concat_str(
+                [pl.col("accountcode"), pl.col("channel"), pl.col("start"), pl.col("dst")],
+                separator="|",
+            )
+        ),
+        line=pl.col("accountcode").str.strip_chars(),
+        start=start,
+        duration_s=pl.col("billsec").str.strip_chars().cast(pl.Int64, strict=False),
+        callee=pl.col("dst").str.strip_chars(),
+        caller=pl.col("src"),
+        direction=pl.lit("out"),
+        forwarded=pl.lit(False),
+        disposition=pl.col("disposition").str.strip_chars().str.to_uppercase(),
+    )
+    reason = _first_reason(
+        (
+            ~pl.col("_fields").is_in(list(ASTERISK_COLUMNS)),
+            "nombre de colonnes inattendu pour un Master.csv (16, 18 ou 21)",
+        ),
+        (pl.col("line") == "", "accountcode (ligne) manquant"),
+        (pl.col("start").is_null(), "date de début invalide (AAAA-MM-JJ HH:MM:SS attendu)"),
+        (
+            pl.col("duration_s").is_null() | (pl.col("duration_s") < 0),
+            "billsec invalide (secondes, entier positif)",
+        ),
+        (
+            (pl.col("disposition") == "ANSWERED") & (pl.col("callee") == ""),
+            "dst (numéro appelé) manquant",
+        ),
+    )
+    ok, bad = _split(parsed, reason, path=path)
+    answered = ok.filter(pl.col("disposition") == "ANSWERED")
+    return (
+        answered.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]),
+        bad,
+        ok.height - answered.height,
+    )
