@@ -341,9 +341,12 @@ def _classify_home(frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans) -> 
     code_expr: pl.Expr = pl.lit(None, dtype=pl.Int64)
     for region in reversed(overseas):
         plan = plans.plans[region]
-        number_type = _type_of(nsn, plan)
-        # 08 is special in the French plan wherever the range sits (R-DEST-2).
-        hit = number_type.is_in(["fixed", "mobile"]) & ~nsn.str.starts_with("8")
+        # Only the fixed and mobile ranges make a national number overseas; 08 stays special
+        # in the French plan wherever the range sits (R-DEST-2).
+        fixed = _matches(nsn, plan.fixed)
+        mobile = _matches(nsn, plan.mobile)
+        hit = (fixed | mobile) & ~nsn.str.starts_with("8")
+        number_type = pl.when(fixed).then(pl.lit("fixed")).otherwise(pl.lit("mobile"))
         region_expr = pl.when(hit).then(pl.lit(region)).otherwise(region_expr)
         type_expr = pl.when(hit).then(number_type).otherwise(type_expr)
         code_expr = pl.when(hit).then(pl.lit(plan.country_code)).otherwise(code_expr)

@@ -173,9 +173,12 @@ def rate_usage(
 
     voice_ok, voice_rejected = _accepted(voice, lines=lines, kind_of_line="trunk")
     mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
-    voice_rated, voice_rejected_more = _rate_trunks(voice_ok, classes=classes, terms=terms)
+    business = _business_dates_of(voice_ok, mobile_ok, terms=terms)
+    voice_rated, voice_rejected_more = _rate_trunks(
+        voice_ok, classes=classes, terms=terms, business=business
+    )
     mobile_rated, actions, mobile_rejected_more = _rate_mobile(
-        mobile_ok, classes=classes, terms=terms
+        mobile_ok, classes=classes, terms=terms, business=business
     )
     rated = pl.concat([voice_rated, mobile_rated], how="diagonal_relaxed")
     retro = overage == "retroactive"
@@ -215,7 +218,7 @@ def _checked_lines(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
         raise UnableToRateUsage("le nombre de canaux d'une ligne doit être au moins 1")
     if lines.get_column("line").is_duplicated().any():
         raise UnableToRateUsage("une ligne apparaît deux fois dans la liste des lignes")
-    return lines
+    return lines.with_row_index("line_idx")
 
 
 def _rejects(frame: pl.DataFrame, reason: pl.Expr) -> pl.DataFrame:
@@ -248,24 +251,46 @@ def _accepted(
     return flagged.filter(pl.col("_reason").is_null()).drop("_reason"), rejected
 
 
-def _with_period_and_group(frame: pl.DataFrame) -> pl.DataFrame:
-    """Month (Paris time) of each record, sorted (line, month, start, record id), `g` per
-    line-month (SPEC §5.2: start order, ties by call id)."""
-    local = pl.col("start").dt.convert_time_zone(PARIS)
-    frame = frame.with_columns(
-        period_key=(local.dt.year() * 100 + local.dt.month()).cast(pl.Int32)
-    ).sort("line", "period_key", "start", "record_id")
-    keys = frame.select("period_key").unique()
-    periods = keys.with_columns(
-        period=(
-            (pl.col("period_key") // 100).cast(pl.String).str.zfill(4)
-            + "-"
-            + (pl.col("period_key") % 100).cast(pl.String).str.zfill(2)
+def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
+    """Month (`YYYY-MM`, Europe/Paris) of each record and whether it fell on a business day."""
+    day = pl.col("start").dt.convert_time_zone(PARIS).dt.date()
+    frame = frame.with_columns(_day=day).with_columns(
+        period_key=(pl.col("_day").dt.year() * 100 + pl.col("_day").dt.month()).cast(pl.Int32),
+        on_business_day=pl.col("_day").is_in(business.implode()),
+    )
+    keys = frame.get_column("period_key").unique().sort().to_list()
+    names = {key: f"{key // 100:04d}-{key % 100:02d}" for key in keys}
+    period = (
+        pl.col("period_key").replace_strict(names, return_dtype=pl.String)
+        if names
+        else pl.lit(None, dtype=pl.String)
+    )
+    return frame.with_columns(period=period).drop("_day")
+
+
+def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The narrow sort keys of SPEC §5.2 (line, month, start, ties by call id), sorted, with
+    `_idx` (the row in `frame`) and `g`, a number per line-month."""
+    return (
+        frame.select(
+            _idx=pl.int_range(pl.len(), dtype=pl.UInt32),
+            line_idx="line_idx",
+            period_key="period_key",
+            start="start",
+            rid_rank=pl.col("record_id").rank("ordinal"),
+        )
+        .sort("line_idx", "period_key", "start", "rid_rank")
+        .with_columns(
+            g=(pl.col("line_idx").cast(pl.Int64) * 1_000_000 + pl.col("period_key")).rle_id()
         )
     )
-    return frame.join(periods, on="period_key", how="left", maintain_order="left").with_columns(
-        g=pl.struct("line", "period_key").rle_id()
-    )
+
+
+def _with_period_and_group(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
+    """The whole frame in start order with `g` (used where the frame is small: mobile)."""
+    frame = _with_period(frame, business=business)
+    order = _start_order(frame)
+    return frame.gather(order.get_column("_idx")).with_columns(g=order.get_column("g"))
 
 
 def _ceil_div(numerator: pl.Expr, denominator: int) -> pl.Expr:
@@ -298,7 +323,7 @@ def _classified(
 
 
 def _rate_trunks(
-    calls: pl.DataFrame, *, classes: pl.DataFrame, terms: Terms
+    calls: pl.DataFrame, *, classes: pl.DataFrame, terms: Terms, business: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """R-SIP-1..6 on trunk CDRs (a hosted licence is a trunk of one channel per licence,
     R-SIP-8)."""
@@ -308,7 +333,7 @@ def _rate_trunks(
         forwarded=pl.col("forwarded").fill_null(False),
     )
     calls, rejected = _classified(calls, classes=classes, needs_number=answered_out)
-    calls = _with_period_and_group(calls)
+    calls = _with_period(calls, business=business)
 
     included = pl.lit(False)
     cap_s: pl.Expr = pl.lit(None, dtype=pl.Int64)
@@ -328,13 +353,14 @@ def _rate_trunks(
     emergency = pl.col("destination_class") == DestinationClass.EMERGENCY.value
     d = pl.col("duration_s")
     calls = calls.with_columns(
+        included=included,
         counted=answered_out & ~emergency,
         limit_numbers=per_number * pl.col("channels"),
         limit_s=per_hours * 3600 * pl.col("channels"),
         cap_s=cap_s,
     ).with_columns(
         # R-SIP-1: forwarded calls and destinations not included count toward nothing.
-        eligible=pl.col("counted") & included & ~pl.col("forwarded"),
+        eligible=pl.col("counted") & pl.col("included") & ~pl.col("forwarded"),
     )
     calls = calls.with_columns(
         # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
@@ -342,10 +368,18 @@ def _rate_trunks(
         .then((d - pl.col("cap_s")).clip(lower_bound=0))
         .otherwise(0),
         key=pl.when(pl.col("eligible")).then(_number_key()),
-    ).with_columns(
+    )
+    # Only a narrow table of integers is sorted; the results go back by row index.
+    order = _start_order(calls)
+    narrow = order.with_columns(
+        calls.select(
+            "eligible", "key", "limit_numbers", "limit_s", timed_max=d - pl.col("over_2h_s")
+        ).gather(order.get_column("_idx"))
+    )
+    narrow = narrow.with_columns(
         new_number=pl.col("eligible") & pl.struct("g", "key").is_first_distinct(),
     )
-    calls = calls.with_columns(
+    narrow = narrow.with_columns(
         number_rank=pl.col("new_number").cast(pl.Int64).cum_sum().over("g"),
     ).with_columns(
         # R-SIP-3: a number first called beyond the limit is out of bundle for the month.
@@ -355,25 +389,30 @@ def _rate_trunks(
             > pl.col("limit_numbers")
         ),
     )
-    calls = calls.with_columns(
+    narrow = narrow.with_columns(
         timed=pl.when(pl.col("eligible") & ~pl.col("over_numbers"))
-        .then(d - pl.col("over_2h_s"))
+        .then(pl.col("timed_max"))
         .otherwise(0)
     ).with_columns(used=pl.col("timed").cum_sum().over("g"))
-    calls = calls.with_columns(
+    narrow = narrow.with_columns(
         # R-SIP-4: the call that crosses the limit is split.
         included_s=(pl.col("limit_s") - (pl.col("used") - pl.col("timed"))).clip(
             lower_bound=0, upper_bound=pl.col("timed")
         ),
-    ).with_columns(
-        over_time_s=pl.col("timed") - pl.col("included_s"),
+    ).with_columns(over_time_s=pl.col("timed") - pl.col("included_s"))
+    narrow = narrow.with_columns(
+        breached=(pl.col("over_numbers") | (pl.col("over_time_s") > 0)).any().over("g"),
+    )
+    back = narrow.select(
+        "_idx", "new_number", "over_numbers", "included_s", "over_time_s", "breached"
+    ).sort("_idx")
+    calls = calls.hstack(back.drop("_idx")).with_columns(
         billable_s=pl.when(pl.col("counted")).then(d - pl.col("included_s")).otherwise(0),
     )
     units = _ceil_div(pl.col("billable_s"), 60)
     calls = calls.with_columns(
         billable_units=units,
         unit_rate_micro=pl.col("rate_micro").fill_null(0),
-        breached=(pl.col("over_numbers") | (pl.col("over_time_s") > 0)).any().over("g"),
     ).with_columns(
         amount_beyond_micro=pl.col("billable_units") * pl.col("unit_rate_micro"),
         # R-SIP-6: a breached month can be billed from its first second to included destinations.
@@ -385,7 +424,7 @@ def _rate_trunks(
             (pl.col("direction").eq("out") & (d <= 0), "no_call"),
             (answered_out & emergency, "emergency"),
             (pl.col("counted") & pl.col("forwarded"), "forwarded"),
-            (pl.col("counted") & ~pl.col("forwarded") & ~included, "not_included"),
+            (pl.col("counted") & ~pl.col("forwarded") & ~pl.col("included"), "not_included"),
             (pl.col("over_2h_s") > 0, "over_2h"),
             (pl.col("over_numbers"), "over_numbers"),
             (pl.col("over_time_s") > 0, "over_time"),
@@ -427,6 +466,9 @@ def _rate_trunks(
         breach_over_numbers="over_numbers",
         breach_over_time=pl.col("over_time_s") > 0,
         breach_over_2h=pl.col("over_2h_s") > 0,
+        on_business_day="on_business_day",
+        line_idx="line_idx",
+        period_key="period_key",
     )
     return rated, rejected
 
@@ -450,7 +492,7 @@ def _zones(terms: Terms) -> pl.DataFrame:
 
 
 def _rate_mobile(
-    records: pl.DataFrame, *, classes: pl.DataFrame, terms: Terms
+    records: pl.DataFrame, *, classes: pl.DataFrame, terms: Terms, business: pl.Series
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """R-MOB-1..4 on mobile records (voice, SMS, data)."""
     mobile = terms.mobile
@@ -470,7 +512,7 @@ def _rate_mobile(
     records, rejected_callee = _classified(
         records, classes=classes, needs_number=kind.is_in(["voice", "sms"])
     )
-    records = _with_period_and_group(records)
+    records = _with_period_and_group(records, business=business)
     for zone_code, zone_terms in mobile.zones.items():
         if zone_code not in rates.mobile_data_per_mb:
             raise UnableToRateUsage(
@@ -682,6 +724,9 @@ def _rate_mobile(
         breach_data_block=pl.col("reached") & zone.is_in(blocking),
         breach_data_fair_use=is_data & (pl.col("billable_bytes") > 0) & ~zone.is_in(blocking),
         breach_throttle=pl.col("reached") & (zone == HOME_ZONE),
+        on_business_day="on_business_day",
+        line_idx="line_idx",
+        period_key="period_key",
     )
     rejected = pl.concat([rejected_kind, rejected_mcc, rejected_callee])
     return rated, actions, rejected
@@ -694,40 +739,57 @@ def _summary(
     cc = terms.rating.call_centre
     counted = pl.col("counted")
     kind = pl.col("kind")
-    sums = rated.group_by("line", "period").agg(
-        platform=pl.col("platform").first(),
-        channels=pl.col("channels").first(),
-        outgoing_calls=counted.sum(),
-        outgoing_s=pl.col("duration_s").filter(counted).sum(),
-        distinct_numbers=pl.col("new_number").sum(),
-        limit_s=pl.col("limit_s").first(),
-        limit_numbers=pl.col("limit_numbers").first(),
-        over_numbers=pl.col("breach_over_numbers").any(),
-        over_time=pl.col("breach_over_time").any(),
-        over_2h=pl.col("breach_over_2h").any(),
-        over_sms=pl.col("breach_over_sms").fill_null(False).any(),
-        data_block=pl.col("breach_data_block").fill_null(False).any(),
-        data_fair_use=pl.col("breach_data_fair_use").fill_null(False).any(),
-        throttle=pl.col("breach_throttle").fill_null(False).any(),
-        sms=pl.col("sms_counted").fill_null(False).sum(),
-        data_bytes=pl.col("bytes").sum(),
-        billable_s=pl.col("billable_s").sum(),
-        billable_minutes=pl.col("billable_units").filter(kind == "voice").sum(),
-        billable_sms=pl.col("billable_units").filter(kind == "sms").sum(),
-        billable_mb=pl.col("billable_units").filter(kind == "data").sum(),
-        billable_units=pl.col("billable_units").sum(),
-        amount_voice_micro=pl.col("amount_beyond_micro").filter(kind == "voice").sum(),
-        amount_sms_micro=pl.col("amount_beyond_micro").filter(kind == "sms").sum(),
-        amount_data_micro=pl.col("amount_beyond_micro").filter(kind == "data").sum(),
-        amount_beyond_micro=pl.col("amount_beyond_micro").sum(),
-        amount_if_retroactive_micro=pl.col("amount_if_retroactive_micro").sum(),
-        calls_on_business_days=pl.col("start")
-        .filter(counted)
-        .dt.convert_time_zone(PARIS)
-        .dt.date()
-        .is_in(pl.lit(_business_dates(rated, terms=terms)).implode())
-        .sum(),
-        short_calls=(counted & (pl.col("duration_s") <= cc.short_call_max_seconds)).sum(),
+
+    def only(kind_name: str, column: str) -> pl.Expr:
+        return pl.when(kind == kind_name).then(pl.col(column)).otherwise(0)
+
+    # Plain sums of precomputed columns, grouped by integers: the cheap way to aggregate.
+    prepared = rated.select(
+        "line_idx",
+        "period_key",
+        "line",
+        "period",
+        "platform",
+        "channels",
+        "limit_s",
+        "limit_numbers",
+        outgoing_calls=counted.cast(pl.Int64),
+        outgoing_s=pl.when(counted).then(pl.col("duration_s")).otherwise(0),
+        new_number=pl.col("new_number").fill_null(False).cast(pl.Int64),
+        over_numbers=pl.col("breach_over_numbers").fill_null(False),
+        over_time=pl.col("breach_over_time").fill_null(False),
+        over_2h=pl.col("breach_over_2h").fill_null(False),
+        over_sms=pl.col("breach_over_sms").fill_null(False),
+        data_block=pl.col("breach_data_block").fill_null(False),
+        data_fair_use=pl.col("breach_data_fair_use").fill_null(False),
+        throttle=pl.col("breach_throttle").fill_null(False),
+        sms=pl.col("sms_counted").fill_null(False).cast(pl.Int64),
+        data_bytes=pl.col("bytes").fill_null(0),
+        billable_s=pl.col("billable_s").fill_null(0),
+        billable_minutes=only("voice", "billable_units"),
+        billable_sms=only("sms", "billable_units"),
+        billable_mb=only("data", "billable_units"),
+        billable_units="billable_units",
+        amount_voice_micro=only("voice", "amount_beyond_micro"),
+        amount_sms_micro=only("sms", "amount_beyond_micro"),
+        amount_data_micro=only("data", "amount_beyond_micro"),
+        amount_beyond_micro="amount_beyond_micro",
+        amount_if_retroactive_micro="amount_if_retroactive_micro",
+        calls_on_business_days=(counted & pl.col("on_business_day")).cast(pl.Int64),
+        short_calls=(counted & (pl.col("duration_s") <= cc.short_call_max_seconds)).cast(pl.Int64),
+    )
+    firsts = ["line", "period", "platform", "channels", "limit_s", "limit_numbers"]
+    flags = ["over_numbers", "over_time", "over_2h", "over_sms", "data_block"]
+    flags += ["data_fair_use", "throttle"]
+    summed = [c for c in prepared.columns[len(firsts) + 2 :] if c not in flags]
+    sums = (
+        prepared.group_by("line_idx", "period_key")
+        .agg(
+            *[pl.col(c).first() for c in firsts],
+            *[pl.col(c).any() for c in flags],
+            *[pl.col(c).sum() for c in summed],
+        )
+        .rename({"new_number": "distinct_numbers"})
     )
     days = pl.DataFrame(
         [
@@ -794,10 +856,15 @@ def _summary(
     ).sort("line", "period")
 
 
-def _business_dates(rated: pl.DataFrame, *, terms: Terms) -> pl.Series:
-    dates = [
-        day
-        for period in rated.get_column("period").unique().drop_nulls().to_list()
-        for day in business_dates(month=Month.parse(period), terms=terms)
-    ]
+def _business_dates_of(*frames: pl.DataFrame, terms: Terms) -> pl.Series:
+    """The business days of every month the records touch (Paris time)."""
+    starts = pl.concat([frame.select("start") for frame in frames])
+    dates: list[date] = []
+    if starts.height:
+        local = starts.select(pl.col("start").dt.convert_time_zone(PARIS).dt.date())
+        first, last = local.min().item(), local.max().item()
+        month = Month.of(first)
+        while month.first_day <= last:
+            dates.extend(business_dates(month=month, terms=terms))
+            month = month.next()
     return pl.Series("business_dates", dates, dtype=pl.Date)
