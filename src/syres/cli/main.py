@@ -7,6 +7,7 @@ import click
 from syres import __version__
 from syres.cli.rate import rate_command
 from syres.cli.terms import terms_group
+from syres.cli.usage import usage_group
 from syres.cli.web import demo_command, manage_command, serve_command
 
 
@@ -21,6 +22,7 @@ cli.add_command(serve_command)
 cli.add_command(manage_command)
 cli.add_command(demo_command)
 cli.add_command(rate_command)
+cli.add_command(usage_group)
 
 
 def main() -> None:

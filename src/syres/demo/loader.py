@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.management import call_command
 
 from syres.accounts.services import ensure_superuser
+from syres.demo.usage import load_usage_demo
 
 DEMO_STAFF_USERNAME = "admin"
 # The demo database only; a real installation creates its staff with `syres manage`.
@@ -30,4 +31,5 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
         username=DEMO_STAFF_USERNAME, password=password, email="admin@syres-telecom.example"
     )
     echo("Staff administrator " + ("created." if created else "already present."))
+    load_usage_demo(echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)
