@@ -336,6 +336,21 @@ def _classify_home(frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans) -> 
             plans.regions_of_code[plans.plans[r].country_code].index(r),
         ),
     )
+    # One pass of all overseas ranges together finds the few candidates; the per-region
+    # patterns then run on those only.
+    patterns = [
+        desc.pattern
+        for region in overseas
+        for desc in (plans.plans[region].fixed, plans.plans[region].mobile)
+        if desc is not None
+    ]
+    if patterns:
+        candidate = nsn.str.contains("^(?:" + "|".join(f"(?:{p})" for p in patterns) + ")$")
+        candidate = candidate & ~nsn.str.starts_with("8")
+    else:
+        candidate = pl.lit(False)
+    frame = frame.with_columns(_candidate=candidate)
+    dom = frame.filter(pl.col("_candidate"))
     region_expr: pl.Expr = pl.lit(None, dtype=pl.String)
     type_expr: pl.Expr = pl.lit(None, dtype=pl.String)
     code_expr: pl.Expr = pl.lit(None, dtype=pl.Int64)
@@ -345,44 +360,48 @@ def _classify_home(frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans) -> 
         # in the French plan wherever the range sits (R-DEST-2).
         fixed = _matches(nsn, plan.fixed)
         mobile = _matches(nsn, plan.mobile)
-        hit = (fixed | mobile) & ~nsn.str.starts_with("8")
+        hit = fixed | mobile
         number_type = pl.when(fixed).then(pl.lit("fixed")).otherwise(pl.lit("mobile"))
         region_expr = pl.when(hit).then(pl.lit(region)).otherwise(region_expr)
         type_expr = pl.when(hit).then(number_type).otherwise(type_expr)
         code_expr = pl.when(hit).then(pl.lit(plan.country_code)).otherwise(code_expr)
+    dom = dom.with_columns(dom_region=region_expr, dom_type=type_expr, dom_code=code_expr)
+    rest = frame.filter(~pl.col("_candidate")).with_columns(
+        dom_region=pl.lit(None, dtype=pl.String),
+        dom_type=pl.lit(None, dtype=pl.String),
+        dom_code=pl.lit(None, dtype=pl.Int64),
+    )
+    frame = pl.concat([dom, rest], how="vertical_relaxed")
+    first = nsn.str.slice(0, 1)
     free = [prefix.removeprefix("0") for prefix in rating.free_special_prefixes]
     french = (
         pl.when(nsn.str.len_chars() != 9)
         .then(pl.lit(DestinationClass.INVALID.value))
-        .when(nsn.str.contains(r"^[1-59]"))
+        .when(first.is_in(["1", "2", "3", "4", "5", "9"]))
         .then(pl.lit(DestinationClass.NATIONAL_FIXED.value))
-        .when(nsn.str.contains(r"^[67]"))
+        .when(first.is_in(["6", "7"]))
         .then(pl.lit(DestinationClass.NATIONAL_MOBILE.value))
         .when(nsn.str.slice(0, 3).is_in(free))
         .then(pl.lit(DestinationClass.SPECIAL_FREE.value))
-        .when(nsn.str.contains(r"^8"))
+        .when(first == "8")
         .then(pl.lit(DestinationClass.SPECIAL.value))
         .otherwise(pl.lit(DestinationClass.INVALID.value))
     )
-    return (
-        frame.with_columns(dom_region=region_expr, dom_type=type_expr, dom_code=code_expr)
-        .select(
-            "callee",
-            number=pl.when(pl.col("dom_code").is_not_null())
-            .then((pl.col("dom_code").cast(pl.String) + nsn).cast(pl.Int64))
-            .otherwise(pl.col("digits").cast(pl.Int64)),
-            destination_class=pl.when(pl.col("dom_type") == "fixed")
-            .then(pl.lit(DestinationClass.NATIONAL_FIXED.value))
-            .when(pl.col("dom_type") == "mobile")
-            .then(pl.lit(DestinationClass.NATIONAL_MOBILE.value))
-            .otherwise(french),
-            region=pl.col("dom_region").fill_null(pl.lit(rating.home_country)),
-        )
-        .with_columns(
-            number=pl.when(pl.col("destination_class") == DestinationClass.INVALID.value)
-            .then(pl.lit(None, dtype=pl.Int64))
-            .otherwise(pl.col("number"))
-        )
+    return frame.select(
+        "callee",
+        number=pl.when(pl.col("dom_code").is_not_null())
+        .then((pl.col("dom_code").cast(pl.String) + nsn).cast(pl.Int64))
+        .otherwise(pl.col("digits").cast(pl.Int64)),
+        destination_class=pl.when(pl.col("dom_type") == "fixed")
+        .then(pl.lit(DestinationClass.NATIONAL_FIXED.value))
+        .when(pl.col("dom_type") == "mobile")
+        .then(pl.lit(DestinationClass.NATIONAL_MOBILE.value))
+        .otherwise(french),
+        region=pl.col("dom_region").fill_null(pl.lit(rating.home_country)),
+    ).with_columns(
+        number=pl.when(pl.col("destination_class") == DestinationClass.INVALID.value)
+        .then(pl.lit(None, dtype=pl.Int64))
+        .otherwise(pl.col("number"))
     )
 
 
