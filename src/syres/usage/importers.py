@@ -226,6 +226,23 @@ def _parse_start(text: pl.Expr, *, local_means_paris: bool = True) -> pl.Expr:
     return pl.coalesce(with_offset, local)
 
 
+_ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%z"
+
+
+def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
+    """Parse `start`: the common form (ISO 8601 with its offset) in one pass, the other forms
+    (space, `Z`, Paris local time) only on the rows that need them."""
+    fast = pl.col("start").str.to_datetime(
+        _ISO_WITH_OFFSET, strict=False, time_unit="us", time_zone="UTC"
+    )
+    frame = frame.with_columns(_start=fast)
+    slow = frame.filter(pl.col("_start").is_null())
+    if slow.height:
+        slow = slow.with_columns(_start=_parse_start(pl.col("start")))
+        frame = pl.concat([frame.filter(pl.col("_start").is_not_null()), slow])
+    return frame.with_columns(start=pl.col("_start")).drop("_start")
+
+
 def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
     expr: pl.Expr = pl.lit(None, dtype=pl.String)
     for condition, text in reversed(checks):
@@ -252,11 +269,10 @@ def _flag(column: str, *, empty_means_no: bool) -> pl.Expr:
 
 
 def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = _read_text_columns(path, VOICE_HEADER).rename({"call_id": "record_id"})
+    raw = _with_start(_read_text_columns(path, VOICE_HEADER).rename({"call_id": "record_id"}))
     parsed = raw.with_columns(
         record_id=pl.col("record_id").str.strip_chars(),
         line=pl.col("line").str.strip_chars(),
-        start=_parse_start(pl.col("start")),
         duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
         direction=pl.col("direction").str.strip_chars().str.to_lowercase(),
         # Required: a row cut short must not pass for a call that was not forwarded.
@@ -280,12 +296,11 @@ def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = _read_text_columns(path, MOBILE_HEADER)
+    raw = _with_start(_read_text_columns(path, MOBILE_HEADER))
     kind = pl.col("kind").str.strip_chars().str.to_lowercase()
     parsed = raw.with_columns(
         record_id=pl.col("record_id").str.strip_chars(),
         line=pl.col("line").str.strip_chars(),
-        start=_parse_start(pl.col("start")),
         kind=kind,
         callee=pl.when(pl.col("callee").str.strip_chars() != "").then(pl.col("callee")),
         duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
