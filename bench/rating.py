@@ -96,9 +96,8 @@ def main() -> None:
     print(f"peak memory        {rate_peak / 2**30:.2f} GiB")
     print(f"polars read wall   {read_wall:.2f} s, CPU {read_cpu:.2f} s (same files, read only)")
     print(f"ratio              {rate_wall / read_wall:.2f} (wall), {rate_cpu / read_cpu:.2f} (CPU)")
-    print(
-        f"load average       {' '.join(f'{x:.1f}' for x in os.getloadavg())} (other work on the machine)"
-    )
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"load average       {load} (other work on the machine)")
 
 
 if __name__ == "__main__":
