@@ -253,7 +253,7 @@ def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
 def _split(
     frame: pl.DataFrame, reason: pl.Expr, *, path: Path
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = frame.with_columns(_reason=reason, source=pl.lit(str(path)))
+    frame = frame.with_columns(_reason=reason, source=pl.lit(str(path), dtype=pl.Categorical))
     bad = frame.filter(pl.col("_reason").is_not_null()).select(
         "source", "source_line", "record_id", "line", reason="_reason"
     )

@@ -121,7 +121,11 @@ def test_the_included_time_of_a_line_never_exceeds_its_limit_r_sip_4_r_mob_1(
     rows: list[dict[str, Any]], mobile_rows: list[dict[str, Any]]
 ) -> None:
     result = _rate(rows, mobile_rows)
-    included = result.rated.group_by("line", "period").agg(pl.col("included_s").sum())
+    included = (
+        result.rated.with_columns(pl.col("period").cast(pl.String))
+        .group_by("line", "period")
+        .agg(pl.col("included_s").sum())
+    )
     limits = result.summary.select("line", "period", "limit_s")
     joined = included.join(limits, on=["line", "period"])
     assert (joined["included_s"] <= joined["limit_s"]).all()

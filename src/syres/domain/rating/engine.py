@@ -29,6 +29,8 @@ from syres.domain.rating.mcc import MCC_COUNTRY
 from syres.domain.terms import SIP_PLATFORMS, Terms
 
 Overage = Literal["beyond", "retroactive"]
+KINDS = pl.Enum(["voice", "sms", "data"])
+UNITS = pl.Enum(["minute", "sms", "mb"])
 MOBILE = "mobile"
 HOME_ZONE = "home"
 BYTES_PER_MB = 1_048_576  # SPEC R-MOB-3: 1 Mo = 1,048,576 bytes
@@ -42,7 +44,7 @@ VOICE_SCHEMA: dict[str, pl.DataType] = {
     "callee": pl.String(),
     "direction": pl.String(),
     "forwarded": pl.Boolean(),
-    "source": pl.String(),
+    "source": pl.Categorical(),
     "source_line": pl.Int64(),
 }
 MOBILE_SCHEMA: dict[str, pl.DataType] = {
@@ -55,7 +57,7 @@ MOBILE_SCHEMA: dict[str, pl.DataType] = {
     "bytes": pl.Int64(),
     "mcc": pl.Int64(),
     "forwarded": pl.Boolean(),
-    "source": pl.String(),
+    "source": pl.Categorical(),
     "source_line": pl.Int64(),
 }
 LINES_SCHEMA: dict[str, pl.DataType] = {
@@ -64,7 +66,7 @@ LINES_SCHEMA: dict[str, pl.DataType] = {
     "channels": pl.Int64(),
 }
 REJECTED_SCHEMA: dict[str, pl.DataType] = {
-    "source": pl.String(),
+    "source": pl.Categorical(),
     "source_line": pl.Int64(),
     "record_id": pl.String(),
     "line": pl.String(),
@@ -193,6 +195,9 @@ def rate_usage(
         amount=micro_to_decimal_expr("amount_micro"),
         amount_if_retroactive=micro_to_decimal_expr("amount_if_retroactive_micro"),
     ).select(RATED_COLUMNS)
+    rated = rated.with_columns(
+        [pl.col(c).cast(pl.Categorical) for c in ("platform", "region", "zone")]
+    )
     rejected = pl.concat(
         [
             frame.select(list(REJECTED_SCHEMA))
@@ -263,9 +268,9 @@ def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
     keys = frame.get_column("period_key").unique().sort().to_list()
     names = {key: f"{key // 100:04d}-{key % 100:02d}" for key in keys}
     period = (
-        pl.col("period_key").replace_strict(names, return_dtype=pl.String)
+        pl.col("period_key").replace_strict(names, return_dtype=pl.Categorical)
         if names
-        else pl.lit(None, dtype=pl.String)
+        else pl.lit(None, dtype=pl.Categorical)
     )
     return frame.with_columns(period=period).drop("_day")
 
@@ -468,14 +473,14 @@ def _rate_trunks(
         "line",
         "platform",
         "period",
-        kind=pl.lit("voice"),
+        kind=pl.lit("voice", dtype=KINDS),
         start="start",
-        direction="direction",
+        direction=pl.col("direction").cast(pl.Categorical),
         # R-DEST-2: an emergency number is never shown.
         callee=pl.when(emergency).then(pl.lit(None, dtype=pl.String)).otherwise("callee"),
-        destination_class=pl.col("destination_class").cast(pl.String),
+        destination_class="destination_class",
         region="region",
-        zone=pl.lit(None, dtype=pl.String),
+        zone=pl.lit(None, dtype=pl.Categorical),
         duration_s="duration_s",
         included_s="included_s",
         billable_s="billable_s",
@@ -483,12 +488,12 @@ def _rate_trunks(
         included_bytes=pl.lit(None, dtype=pl.Int64),
         billable_bytes=pl.lit(None, dtype=pl.Int64),
         billable_units="billable_units",
-        unit=pl.lit("minute"),
+        unit=pl.lit("minute", dtype=UNITS),
         unit_rate_micro="unit_rate_micro",
         amount_beyond_micro="amount_beyond_micro",
         amount_if_retroactive_micro="amount_if_retroactive_micro",
         reason="reason",
-        action=pl.lit(None, dtype=pl.String),
+        action=pl.lit(None, dtype=pl.Categorical),
         source="source",
         source_line="source_line",
         channels="channels",
@@ -519,7 +524,7 @@ def _reasons(*cases: tuple[pl.Expr, str]) -> pl.Expr:
         value: ",".join(text for bit, (_c, text) in enumerate(cases) if value >> bit & 1)
         for value in range(1 << len(cases))
     }
-    return mask.replace_strict(texts, return_dtype=pl.String)
+    return mask.replace_strict(texts, return_dtype=pl.Categorical)
 
 
 def _zones(terms: Terms) -> pl.DataFrame:
@@ -726,17 +731,18 @@ def _rate_mobile(
         .with_columns(action=pl.col("action").str.split(","))
         .explode("action")
         .select(list(ACTIONS_SCHEMA))
+        .cast(ACTIONS_SCHEMA)  # type: ignore[arg-type]
     )
     rated = records.select(
         "record_id",
         "line",
         "platform",
         "period",
-        "kind",
-        "start",
-        direction=pl.lit("out"),
+        kind=pl.col("kind").cast(KINDS),
+        start="start",
+        direction=pl.lit("out", dtype=pl.Categorical),
         callee=pl.when(emergency).then(pl.lit(None, dtype=pl.String)).otherwise("callee"),
-        destination_class=cls,
+        destination_class="destination_class",
         region="region",
         zone="zone",
         duration_s=pl.when(kind == "voice").then(d),
@@ -746,12 +752,12 @@ def _rate_mobile(
         included_bytes="included_bytes",
         billable_bytes="billable_bytes",
         billable_units="billable_units",
-        unit="unit",
+        unit=pl.col("unit").cast(UNITS),
         unit_rate_micro="unit_rate_micro",
         amount_beyond_micro="amount_beyond_micro",
         amount_if_retroactive_micro="amount_beyond_micro",
         reason="reason",
-        action="action",
+        action=pl.col("action").cast(pl.Categorical),
         source="source",
         source_line="source_line",
         channels="channels",
@@ -833,6 +839,7 @@ def _summary(
             *[pl.col(c).sum() for c in summed],
         )
         .rename({"new_number": "distinct_numbers"})
+        .with_columns(pl.col("period").cast(pl.String), pl.col("platform").cast(pl.String))
     )
     days = pl.DataFrame(
         [
@@ -852,21 +859,26 @@ def _summary(
         pl.col("short_calls") * 1_000_000 > calls * int(cc.max_short_call_share * 1_000_000)
     )
     chosen = "amount_if_retroactive_micro" if overage == "retroactive" else "amount_beyond_micro"
-    summary = sums.join(days, on="period", how="left").with_columns(
-        call_centre_flag=pl.col("platform").is_in(forbidding) & (too_many | short_share),
-        breaches=_reasons(
-            (pl.col("over_numbers") & (pl.col("platform") != MOBILE), "over_numbers"),
-            (pl.col("over_numbers") & (pl.col("platform") == MOBILE), "over_sms_numbers"),
-            (pl.col("over_time"), "over_time"),
-            (pl.col("over_2h"), "over_2h"),
-            (pl.col("over_sms"), "over_sms"),
-            (pl.col("data_block"), "data_blocked"),
-            (pl.col("data_fair_use"), "data_fair_use"),
-            (pl.col("throttle"), "throttled"),
-        ),
-        amount_micro=pl.col(chosen),
-        overage=pl.lit(overage),
+    summary = (
+        sums.join(days, on="period", how="left")
+        .with_columns(
+            call_centre_flag=pl.col("platform").is_in(forbidding) & (too_many | short_share),
+            breaches=_reasons(
+                (pl.col("over_numbers") & (pl.col("platform") != MOBILE), "over_numbers"),
+                (pl.col("over_numbers") & (pl.col("platform") == MOBILE), "over_sms_numbers"),
+                (pl.col("over_time"), "over_time"),
+                (pl.col("over_2h"), "over_2h"),
+                (pl.col("over_sms"), "over_sms"),
+                (pl.col("data_block"), "data_blocked"),
+                (pl.col("data_fair_use"), "data_fair_use"),
+                (pl.col("throttle"), "throttled"),
+            ),
+            amount_micro=pl.col(chosen),
+            overage=pl.lit(overage),
+        )
+        .with_columns(breaches=pl.col("breaches").cast(pl.String))
     )
+    summary = summary.with_columns()
     return summary.select(
         "line",
         "platform",
