@@ -8,8 +8,12 @@ import sys
 from pathlib import Path
 
 import polars as pl
+import pytest
 
 from syres.domain.periods import Month
+from syres.terms import load_terms
+from syres.usage import rating_files
+from syres.usage.rating_files import rate_files
 from syres.usage.synthetic import (
     make_lines,
     mobile_frame,
@@ -160,3 +164,29 @@ def test_rate_refuses_an_unknown_platform_with_the_line_number(tmp_path: Path) -
     )
     assert result.returncode == 1
     assert "lines.csv:2 : plateforme inconnue 'orange'" in result.stderr
+
+
+def test_rating_in_slices_of_lines_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run is rated slice by slice (per line); the result is the same as in one go."""
+    lines = make_lines(trunks=12, mobiles=3)
+    month = Month(2026, 3)
+    write_lines_csv(tmp_path / "lines.csv", lines.all)
+    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=6_000, lines=lines, month=month))
+    write_mobile_csv(tmp_path / "mobile.csv", mobile_frame(records=900, lines=lines, month=month))
+    paths = [tmp_path / "voice.csv", tmp_path / "mobile.csv"]
+    terms = load_terms()
+    rate_files(
+        lines_path=tmp_path / "lines.csv", usage_paths=paths, out_dir=tmp_path / "one", terms=terms
+    )
+    monkeypatch.setattr(rating_files, "SLICE_RECORDS", 1_000)
+    report = rate_files(
+        lines_path=tmp_path / "lines.csv", usage_paths=paths, out_dir=tmp_path / "many", terms=terms
+    )
+    assert report.rated == 6_900
+    as_text = [pl.col(pl.Categorical, pl.Enum).cast(pl.String)]
+    one = pl.read_parquet(tmp_path / "one" / "rated.parquet").with_columns(as_text)
+    many = pl.read_parquet(tmp_path / "many" / "rated.parquet").with_columns(as_text)
+    assert one.sort("record_id").equals(many.sort("record_id"))
+    assert read_csv(tmp_path / "one" / "summary.csv") == read_csv(tmp_path / "many" / "summary.csv")

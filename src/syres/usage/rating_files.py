@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from syres.domain.money import micro_eur_to_decimal
 from syres.domain.rating import Overage, RatingResult, rate_usage
@@ -33,6 +34,9 @@ MONEY_COLUMNS = {
 }
 
 Step = Callable[[str], None]
+# Lines are independent (every counter is per line), so a large run is rated in slices of lines
+# of about this many records: memory holds one slice's intermediate tables, not all of them.
+SLICE_RECORDS = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -75,13 +79,51 @@ def rate_files(
     lines = read_lines_file(lines_path)
     tell("lecture des fichiers d'usage")
     imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
-    tell("valorisation")
-    result = rate_usage(
-        voice=imported.voice, mobile=imported.mobile, lines=lines, terms=terms, overage=overage
-    )
+    slices = max(1, -(-imported.records // SLICE_RECORDS))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[RatingResult] = []
+    writer: pq.ParquetWriter | None = None
+    try:
+        for index in range(slices):
+            tell(f"valorisation ({index + 1}/{slices})" if slices > 1 else "valorisation")
+            part = _slice_of(index, slices)
+            result = rate_usage(
+                voice=imported.voice.filter(part),
+                mobile=imported.mobile.filter(part),
+                lines=lines.filter(part),
+                terms=terms,
+                overage=overage,
+            )
+            table = result.rated.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(out_dir / RATED_FILE, table.schema, compression="lz4")
+            writer.write_table(table.cast(writer.schema))
+            # Keep the small tables; the detail is on disk already.
+            results.append(
+                RatingResult(
+                    rated=result.rated.clear(),
+                    summary=result.summary,
+                    actions=result.actions,
+                    rejected=result.rejected,
+                )
+            )
+    finally:
+        if writer is not None:
+            writer.close()
     tell("écriture des résultats")
-    write_outputs(result, imported=imported, out_dir=out_dir)
-    return _report(result, imported=imported, out_dir=out_dir)
+    merged = RatingResult(
+        rated=pl.DataFrame(),
+        summary=pl.concat([r.summary for r in results]).sort("line", "period"),
+        actions=pl.concat([r.actions for r in results]),
+        rejected=pl.concat([r.rejected for r in results]),
+    )
+    write_outputs(merged, imported=imported, out_dir=out_dir, rated_written=True)
+    return _report(merged, imported=imported, out_dir=out_dir, rated=imported.records)
+
+
+def _slice_of(index: int, slices: int) -> pl.Expr:
+    # By line: a line's records (and its duplicates) always fall in the same slice.
+    return pl.col("line").hash(seed=7) % slices == index
 
 
 def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
@@ -111,9 +153,12 @@ def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
     return converted.select(first + [c for c in converted.columns if c not in first])
 
 
-def write_outputs(result: RatingResult, *, imported: ImportedUsage, out_dir: Path) -> None:
+def write_outputs(
+    result: RatingResult, *, imported: ImportedUsage, out_dir: Path, rated_written: bool = False
+) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    result.rated.write_parquet(out_dir / RATED_FILE, compression="lz4", statistics=False)
+    if not rated_written:
+        result.rated.write_parquet(out_dir / RATED_FILE, compression="lz4", statistics=False)
     summary_for_csv(result.summary).with_columns(
         pl.col("call_centre_flag").cast(pl.Int8)
     ).write_csv(out_dir / SUMMARY_FILE)
@@ -130,7 +175,9 @@ def write_outputs(result: RatingResult, *, imported: ImportedUsage, out_dir: Pat
     ).write_csv(out_dir / ACTIONS_FILE)
 
 
-def _report(result: RatingResult, *, imported: ImportedUsage, out_dir: Path) -> RateReport:
+def _report(
+    result: RatingResult, *, imported: ImportedUsage, out_dir: Path, rated: int
+) -> RateReport:
     summary = result.summary
     breached = summary.filter(pl.col("breaches") != "")
     flagged = summary.filter(pl.col("call_centre_flag"))
@@ -138,7 +185,7 @@ def _report(result: RatingResult, *, imported: ImportedUsage, out_dir: Path) -> 
         out_dir=out_dir,
         files=imported.files,
         records=imported.records + imported.rejected.height + imported.skipped,
-        rated=result.rated.height,
+        rated=rated - result.rejected.height,
         rejected=imported.rejected.height + result.rejected.height,
         skipped=imported.skipped,
         lines=summary.get_column("line").n_unique(),

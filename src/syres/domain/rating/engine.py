@@ -450,7 +450,8 @@ def _rate_trunks(
     units = _ceil_div(pl.col("billable_s"), 60)
     calls = calls.with_columns(
         billable_units=units,
-        unit_rate_micro=pl.col("rate_micro").fill_null(0),
+        # Incoming calls are not classified: no rate, whatever other rows say about the number.
+        unit_rate_micro=pl.when(pl.col("counted")).then(pl.col("rate_micro")).otherwise(0),
     ).with_columns(
         amount_beyond_micro=pl.col("billable_units") * pl.col("unit_rate_micro"),
         # R-SIP-6: a breached month can be billed from its first second to included destinations.
@@ -478,8 +479,8 @@ def _rate_trunks(
         direction=pl.col("direction").cast(pl.Categorical),
         # R-DEST-2: an emergency number is never shown.
         callee=pl.when(emergency).then(pl.lit(None, dtype=pl.String)).otherwise("callee"),
-        destination_class="destination_class",
-        region="region",
+        destination_class=pl.when(answered_out).then(pl.col("destination_class")),
+        region=pl.when(answered_out).then(pl.col("region")),
         zone=pl.lit(None, dtype=pl.Categorical),
         duration_s="duration_s",
         included_s="included_s",
