@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from syres.usage import importers
 from syres.usage.importers import (
     UnableToReadUsage,
     detect_format,
@@ -16,6 +17,7 @@ from syres.usage.importers import (
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MASTER = FIXTURES / "Master.csv"
+HEADER = "call_id,line,start,duration_s,caller,callee,direction,forwarded\n"
 
 
 def test_an_asterisk_master_csv_is_read_answered_calls_only() -> None:
@@ -125,3 +127,23 @@ def test_the_lines_file_refuses_an_unknown_platform(tmp_path: Path) -> None:
     path.write_text("line,platform,channels\nT1,sewan,2\nT2,orange,1\n", encoding="utf-8")
     with pytest.raises(UnableToReadUsage, match="plateforme inconnue 'orange'"):
         read_lines_file(path)
+
+
+def test_a_large_file_is_read_in_batches_with_the_same_records_and_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "voice.csv"
+    rows = [
+        f"c{i},T1,2026-03-02T09:{i % 60:02d}:00+01:00,60,0565000000,01{i:08d},out,0"
+        for i in range(500)
+    ]
+    rows[123] = "c123,T1,2026-03-02T09:00:00+01:00,-60,0565000000,0100000123,out,0"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    whole = read_usage_files([path])
+    monkeypatch.setattr(importers, "BATCH_BYTES", 1_000)
+    batched = read_usage_files([path])
+    assert batched.voice.sort("record_id").equals(whole.voice.sort("record_id"))
+    assert batched.rejected.select("source_line", "reason").rows() == [
+        (125, "durée invalide (secondes, entier positif)")
+    ]
+    assert whole.rejected.select("source_line").rows() == [(125,)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -176,27 +176,62 @@ def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False
     )
 
 
-def _read_text_columns(path: Path, header: Sequence[str]) -> pl.DataFrame:
-    """All columns as text, with `source_line` (the file's line number, header = 1).
+BATCH_BYTES = 64 * 2**20
 
-    Polars reads a well-formed file fast; a row with too many fields makes it fail, and the
-    file is then read again with the csv module, row by row, so that each bad row is reported.
+
+class _NotInBatches(Exception):
+    """The file cannot be cut safely at line ends (quotes, blank lines): read it whole."""
+
+
+def _text_batches(path: Path, header: Sequence[str]) -> Iterator[pl.DataFrame]:
+    """The file as text columns with `source_line` (header = line 1), in batches of about
+    `BATCH_BYTES`, so that the raw text of a large file is never all in memory at once.
+
+    A file that Polars cannot read (a row with too many fields) is read again with the csv
+    module, row by row, so that each bad row is reported.
     """
     try:
-        frame = pl.read_csv(
-            path,
-            infer_schema=False,
-            empty_string_is_null=False,
-            raise_if_empty=False,
-        )
-        if tuple(frame.columns) != tuple(header):
-            raise pl.exceptions.ComputeError("header")
-        return frame.with_columns(
-            source_line=pl.int_range(2, frame.height + 2, dtype=pl.Int64),
-            _fields=pl.lit(len(header), dtype=pl.Int64),
-        )
-    except pl.exceptions.PolarsError:
-        pass
+        if path.stat().st_size <= BATCH_BYTES:
+            yield _polars_text(path.read_bytes(), header, first_line=2, whole=True)
+            return
+        yield from _cut_at_line_ends(path, header)
+    except (pl.exceptions.PolarsError, _NotInBatches):
+        yield _csv_module_text(path, header)
+
+
+def _cut_at_line_ends(path: Path, header: Sequence[str]) -> Iterator[pl.DataFrame]:
+    with path.open("rb") as handle:
+        head = handle.readline()
+        first_line = 2
+        while chunk := handle.read(BATCH_BYTES):
+            chunk += handle.readline()
+            if b'"' in chunk:
+                raise _NotInBatches  # a quoted field may hold a line break
+            frame = _polars_text(head + chunk, header, first_line=first_line, whole=False)
+            lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+            if frame.height != lines:
+                raise _NotInBatches  # blank lines: line numbers would drift
+            first_line += lines
+            yield frame
+
+
+def _polars_text(
+    data: bytes, header: Sequence[str], *, first_line: int, whole: bool
+) -> pl.DataFrame:
+    frame = pl.read_csv(
+        io.BytesIO(data), infer_schema=False, empty_string_is_null=False, raise_if_empty=False
+    )
+    if tuple(frame.columns) != tuple(header):
+        raise pl.exceptions.ComputeError("header")
+    if whole and frame.height != data.count(b"\n") - 1 + (not data.endswith(b"\n")):
+        raise _NotInBatches  # blank lines or quoted line breaks: count lines exactly
+    return frame.with_columns(
+        source_line=pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64),
+        _fields=pl.lit(len(header), dtype=pl.Int64),
+    )
+
+
+def _csv_module_text(path: Path, header: Sequence[str]) -> pl.DataFrame:
     rows: list[list[str]] = []
     numbers: list[int] = []
     counts: list[int] = []
@@ -204,6 +239,8 @@ def _read_text_columns(path: Path, header: Sequence[str]) -> pl.DataFrame:
         reader = csv.reader(handle)
         next(reader, None)
         for row in reader:
+            if not row:
+                continue
             numbers.append(reader.line_num)
             counts.append(len(row))
             rows.append((row + [""] * len(header))[: len(header)])
@@ -211,6 +248,20 @@ def _read_text_columns(path: Path, header: Sequence[str]) -> pl.DataFrame:
     return frame.with_columns(
         source_line=pl.Series(numbers, dtype=pl.Int64), _fields=pl.Series(counts, dtype=pl.Int64)
     )
+
+
+def _in_batches(
+    path: Path,
+    header: Sequence[str],
+    parse: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    oks: list[pl.DataFrame] = []
+    bads: list[pl.DataFrame] = []
+    for raw in _text_batches(path, header):
+        ok, bad = parse(raw)
+        oks.append(ok)
+        bads.append(bad)
+    return pl.concat(oks), pl.concat(bads)
 
 
 def _parse_start(text: pl.Expr, *, local_means_paris: bool = True) -> pl.Expr:
@@ -269,7 +320,11 @@ def _flag(column: str, *, empty_means_no: bool) -> pl.Expr:
 
 
 def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = _with_start(_read_text_columns(path, VOICE_HEADER).rename({"call_id": "record_id"}))
+    return _in_batches(path, VOICE_HEADER, lambda raw: _parse_voice(raw, path=path))
+
+
+def _parse_voice(raw: pl.DataFrame, *, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = _with_start(raw.rename({"call_id": "record_id"}))
     parsed = raw.with_columns(
         record_id=pl.col("record_id").str.strip_chars(),
         line=pl.col("line").str.strip_chars(),
@@ -296,7 +351,11 @@ def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = _with_start(_read_text_columns(path, MOBILE_HEADER))
+    return _in_batches(path, MOBILE_HEADER, lambda raw: _parse_mobile(raw, path=path))
+
+
+def _parse_mobile(raw: pl.DataFrame, *, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = _with_start(raw)
     kind = pl.col("kind").str.strip_chars().str.to_lowercase()
     parsed = raw.with_columns(
         record_id=pl.col("record_id").str.strip_chars(),
