@@ -176,7 +176,7 @@ def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False
     )
 
 
-BATCH_BYTES = 64 * 2**20
+BATCH_BYTES = 16 * 2**20
 
 
 class _NotInBatches(Exception):

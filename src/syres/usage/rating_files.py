@@ -36,7 +36,7 @@ MONEY_COLUMNS = {
 Step = Callable[[str], None]
 # Lines are independent (every counter is per line), so a large run is rated in slices of lines
 # of about this many records: memory holds one slice's intermediate tables, not all of them.
-SLICE_RECORDS = 2_000_000
+SLICE_RECORDS = 1_000_000
 
 
 @dataclass(frozen=True)
