@@ -79,18 +79,22 @@ def rate_files(
     lines = read_lines_file(lines_path)
     tell("lecture des fichiers d'usage")
     imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
-    slices = max(1, -(-imported.records // SLICE_RECORDS))
+    accepted = imported.records
+    slices = max(1, -(-accepted // SLICE_RECORDS))
+    voice_parts = _partitions(imported.voice, slices)
+    mobile_parts = _partitions(imported.mobile, slices)
+    line_parts = _partitions(lines, slices)
+    imported.voice, imported.mobile = imported.voice.clear(), imported.mobile.clear()
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[RatingResult] = []
     writer: pq.ParquetWriter | None = None
     try:
         for index in range(slices):
             tell(f"valorisation ({index + 1}/{slices})" if slices > 1 else "valorisation")
-            part = _slice_of(index, slices)
             result = rate_usage(
-                voice=imported.voice.filter(part),
-                mobile=imported.mobile.filter(part),
-                lines=lines.filter(part),
+                voice=voice_parts.pop(index),
+                mobile=mobile_parts.pop(index),
+                lines=line_parts.pop(index),
                 terms=terms,
                 overage=overage,
             )
@@ -118,12 +122,19 @@ def rate_files(
         rejected=pl.concat([r.rejected for r in results]),
     )
     write_outputs(merged, imported=imported, out_dir=out_dir, rated_written=True)
-    return _report(merged, imported=imported, out_dir=out_dir, rated=imported.records)
+    return _report(merged, imported=imported, out_dir=out_dir, accepted=accepted)
 
 
-def _slice_of(index: int, slices: int) -> pl.Expr:
-    # By line: a line's records (and its duplicates) always fall in the same slice.
-    return pl.col("line").hash(seed=7) % slices == index
+def _partitions(frame: pl.DataFrame, slices: int) -> dict[int, pl.DataFrame]:
+    """The frame cut by line: a line's records (and its duplicates) fall in the same slice."""
+    if slices == 1:
+        return {0: frame}
+    keyed = frame.with_columns(_slice=(pl.col("line").hash(seed=7) % slices).cast(pl.Int64))
+    parts = {
+        int(key): part.drop("_slice")
+        for (key,), part in keyed.partition_by("_slice", as_dict=True).items()
+    }
+    return {index: parts.get(index, frame.clear()) for index in range(slices)}
 
 
 def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
@@ -176,7 +187,7 @@ def write_outputs(
 
 
 def _report(
-    result: RatingResult, *, imported: ImportedUsage, out_dir: Path, rated: int
+    result: RatingResult, *, imported: ImportedUsage, out_dir: Path, accepted: int
 ) -> RateReport:
     summary = result.summary
     breached = summary.filter(pl.col("breaches") != "")
@@ -184,8 +195,8 @@ def _report(
     return RateReport(
         out_dir=out_dir,
         files=imported.files,
-        records=imported.records + imported.rejected.height + imported.skipped,
-        rated=rated - result.rejected.height,
+        records=accepted + imported.rejected.height + imported.skipped,
+        rated=accepted - result.rejected.height,
         rejected=imported.rejected.height + result.rejected.height,
         skipped=imported.skipped,
         lines=summary.get_column("line").n_unique(),
