@@ -147,3 +147,11 @@ def test_a_large_file_is_read_in_batches_with_the_same_records_and_line_numbers(
         (125, "durée invalide (secondes, entier positif)")
     ]
     assert whole.rejected.select("source_line").rows() == [(125,)]
+
+
+def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
+    path = tmp_path / "Master.csv"
+    path.write_text("", encoding="utf-8")
+    imported = read_usage_files([path])
+    assert (imported.records, imported.rejected.height) == (0, 0)
+    assert imported.files == [(str(path), "empty", 0)]

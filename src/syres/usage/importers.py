@@ -127,12 +127,14 @@ def read_lines_file(path: Path) -> pl.DataFrame:
 
 
 def detect_format(path: Path) -> str:
-    """`voice`, `mobile` or `asterisk`, from the first line of the file."""
+    """`voice`, `mobile`, `asterisk` or `empty`, from the first line of the file."""
     try:
         with path.open(encoding="utf-8", newline="") as handle:
             first = handle.readline()
     except (OSError, UnicodeDecodeError) as error:
         raise UnableToReadUsage(f"{path} : fichier illisible ({error})") from error
+    if not first.strip():
+        return "empty"  # a fresh Master.csv, or a file with nothing yet: no records
     fields = tuple(f.strip() for f in next(csv.reader([first]), []))
     if fields == VOICE_HEADER:
         return "voice"
@@ -155,6 +157,9 @@ def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False
     skipped = 0
     for path in paths:
         kind = detect_format(path)
+        if kind == "empty":
+            files.append((str(path), kind, 0))
+            continue
         if kind == "voice":
             ok, bad = _read_voice(path)
             voices.append(ok)
