@@ -280,7 +280,7 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
     `_idx` (the row in `frame`) and `g`, a number per line-month in sorted order.
 
     Line, month and start are packed into one 64-bit key when they fit (they do for any real
-    month), so that the sort compares two integers instead of four columns.
+    month), so that the sort compares one integer instead of four columns.
     """
     periods = frame.get_column("period_key").unique().sort().to_list()
     narrow = frame.select(
@@ -290,19 +290,35 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
             {key: index for index, key in enumerate(periods)}, return_dtype=pl.Int64
         ),
         start_us=pl.col("start").dt.epoch("us"),
-        rid_rank=pl.col("record_id").rank("ordinal"),
     )
     if narrow.height == 0:
         return narrow.with_columns(g=pl.lit(0, dtype=pl.UInt32))
     low = int(narrow.get_column("start_us").min())  # type: ignore[arg-type]
     span_bits = (int(narrow.get_column("start_us").max()) - low).bit_length() + 1  # type: ignore[arg-type]
     group_bits = int(narrow.get_column("group").max()).bit_length() + 1  # type: ignore[arg-type]
-    if span_bits + group_bits <= 62:
+    if span_bits + group_bits > 62:
+        return (
+            narrow.with_columns(rid_rank=frame.get_column("record_id").rank("ordinal"))
+            .sort("group", "start_us", "rid_rank")
+            .with_columns(g=pl.col("group").rle_id())
+        )
+    narrow = narrow.with_columns(
+        packed=pl.col("group") * (1 << span_bits) + (pl.col("start_us") - low)
+    ).sort("packed")
+    # Ties (same line, same start) are few: only they are ordered by call id, in place.
+    packed = pl.col("packed")
+    tied = narrow.with_row_index("_pos").filter(
+        (packed == packed.shift(1)) | (packed == packed.shift(-1))
+    )
+    if tied.height:
+        ordered = tied.with_columns(
+            record_id=frame.get_column("record_id").gather(tied.get_column("_idx"))
+        ).sort("packed", "record_id")
         narrow = narrow.with_columns(
-            packed=pl.col("group") * (1 << span_bits) + (pl.col("start_us") - low)
-        ).sort("packed", "rid_rank")
-    else:
-        narrow = narrow.sort("group", "start_us", "rid_rank")
+            _idx=narrow.get_column("_idx").scatter(
+                tied.get_column("_pos"), ordered.get_column("_idx")
+            )
+        )
     return narrow.with_columns(g=pl.col("group").rle_id())
 
 
