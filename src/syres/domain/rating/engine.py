@@ -11,8 +11,10 @@ made from them by `syres.domain.money.micro_eur_to_decimal` then `quantize_eur`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from functools import cache
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import holidays
 import polars as pl
@@ -35,6 +37,7 @@ MOBILE = "mobile"
 HOME_ZONE = "home"
 BYTES_PER_MB = 1_048_576  # SPEC R-MOB-3: 1 Mo = 1,048,576 bytes
 PARIS = "Europe/Paris"
+PARIS_ZONE = ZoneInfo(PARIS)
 
 VOICE_SCHEMA: dict[str, pl.DataType] = {
     "record_id": pl.String(),
@@ -144,10 +147,16 @@ def micro_to_decimal_expr(column: str) -> pl.Expr:
 def business_dates(*, month: Month, terms: Terms) -> list[date]:
     """Business days of a month: the terms' weekdays, less the public holidays (R-SIP-7)."""
     support = terms.support
-    public = holidays.country_holidays(support.holidays_country, years=month.year)
+    return list(_business_dates(month, support.holidays_country, tuple(support.business_weekdays)))
+
+
+@cache
+def _business_dates(month: Month, country: str, weekdays: tuple[int, ...]) -> tuple[date, ...]:
+    # Building a holiday calendar is slow (tenths of a second): once per month and process.
+    public = holidays.country_holidays(country, years=month.year)
     end = month.next().first_day
     days = (date.fromordinal(o) for o in range(month.first_day.toordinal(), end.toordinal()))
-    return [d for d in days if d.isoweekday() in support.business_weekdays and d not in public]
+    return tuple(d for d in days if d.isoweekday() in weekdays and d not in public)
 
 
 def rate_usage(
@@ -930,11 +939,14 @@ def _summary(
 
 def _business_dates_of(*frames: pl.DataFrame, terms: Terms) -> pl.Series:
     """The business days of every month the records touch (Paris time)."""
-    starts = pl.concat([frame.select("start") for frame in frames])
+    starts = [frame.get_column("start") for frame in frames if frame.height]
     dates: list[date] = []
-    if starts.height:
-        local = starts.select(pl.col("start").dt.convert_time_zone(PARIS).dt.date())
-        first, last = local.min().item(), local.max().item()
+    if starts:
+        instants: list[datetime] = [
+            value for s in starts for value in (s.min(), s.max()) if isinstance(value, datetime)
+        ]
+        first = min(instants).astimezone(PARIS_ZONE).date()
+        last = max(instants).astimezone(PARIS_ZONE).date()
         month = Month.of(first)
         while month.first_day <= last:
             dates.extend(business_dates(month=month, terms=terms))
