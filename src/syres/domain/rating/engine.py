@@ -6,6 +6,21 @@ id), a small integer `g` numbers each line-month, and the counters are cumulativ
 Money is integer micro-euros inside the engine (`*_micro` columns); the Decimal columns of the
 output are exact conversions of them (see `micro_to_decimal_expr`), and document amounts are
 made from them by `syres.domain.money.micro_eur_to_decimal` then `quantize_eur`.
+
+Readings where SPEC §5 leaves a choice (each tested):
+- Emergency calls count for nothing, not even in `outgoing_calls` (R-DEST-2 over §12).
+- R-SIP-7: a month looks like a call centre when its calls on business days exceed
+  `max_calls_per_channel_per_business_day` × channels × business days of the month (an average,
+  French public holidays excluded), or when, with at least `min_calls_for_short_share` calls,
+  the share of calls of at most `short_call_max_seconds` exceeds `max_short_call_share`.
+  Only platforms whose `call_centre_forbidden` is true are flagged (not YEASTAR).
+- R-MOB-1: from home, national numbers are included; roaming in a zone whose voice is included
+  (zone 1), national numbers and numbers of such zones' countries (roam like at home).
+- R-MOB-2: every SMS sent from home or zone 1 counts (emergency excepted); like R-SIP-3, an SMS
+  to a number beyond the 50th counts toward no other limit.
+- R-MOB-3: the record that crosses a cap is split; volume beyond a cap is billed per started Mo
+  of the month's cumulated volume beyond it in that zone (each record carries the Mo it starts),
+  so that many small sessions are not each billed a whole Mo.
 """
 
 from __future__ import annotations
