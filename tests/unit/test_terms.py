@@ -159,6 +159,11 @@ def test_emergency_numbers_are_those_of_the_spec(terms: Terms) -> None:
     assert terms.rating.free_special_prefixes == ("0800", "0801", "0802", "0803", "0804", "0805")
 
 
+def test_overseas_departments_are_national_regions(terms: Terms) -> None:
+    """R-DEST-1: numbers of the overseas departments count as national."""
+    assert {"GP", "MQ", "GF", "RE", "YT"} <= set(terms.rating.overseas_regions)
+
+
 def test_the_price_list_covers_every_product_family_and_is_marked_as_example(terms: Terms) -> None:
     """R-CAT-1: ADSL, VDSL, SDSL, FTTH, FTTO, trunks, licences, mobile, equipment."""
     assert terms.catalog.example_prices

@@ -10,8 +10,10 @@ from syres.cli.catalog import catalog_group
 from syres.cli.customers import customers_group
 from syres.cli.invoice import invoice_group
 from syres.cli.orders import orders_group
+from syres.cli.rate import rate_command
 from syres.cli.statements import statement_group
 from syres.cli.terms import terms_group
+from syres.cli.usage import usage_group
 from syres.cli.web import demo_command, manage_command, serve_command
 
 
@@ -31,6 +33,8 @@ cli.add_command(customers_group)
 cli.add_command(catalog_group)
 cli.add_command(orders_group)
 cli.add_command(invoice_group)
+cli.add_command(rate_command)
+cli.add_command(usage_group)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ from django.core.management import call_command
 from syres.accounts.services import ensure_superuser
 from syres.demo.customers import load_customers
 from syres.demo.orders import load_catalog_demo, load_orders_demo
+from syres.demo.usage import load_usage_demo
 
 DEMO_STAFF_USERNAME = "admin"
 # The demo database only; a real installation creates its staff with `syres manage`.
@@ -35,4 +36,5 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     load_customers(staff=staff, echo=echo)
     load_catalog_demo(echo=echo)
     load_orders_demo(by=staff, echo=echo)
+    load_usage_demo(echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)

@@ -280,6 +280,7 @@ class Rating(_Terms):
     emergency_prefixes: tuple[Annotated[StrictStr, Field(pattern=r"^\d{3}$")], ...]
     free_special_prefixes: tuple[Annotated[StrictStr, Field(pattern=r"^08\d{2}$")], ...]
     home_country: Country
+    overseas_regions: tuple[Country, ...]
     call_centre: CallCentre
 
 

@@ -1,0 +1,45 @@
+"""Usage rating (SPEC §5): destinations, SIP trunk limits, mobile voice/SMS/data, with Polars."""
+
+from syres.domain.rating.destinations import (
+    DestinationClass,
+    classify_callees,
+    included_for_platform,
+    number_plans,
+)
+from syres.domain.rating.engine import (
+    ACTIONS_SCHEMA,
+    BYTES_PER_MB,
+    LINES_SCHEMA,
+    MOBILE_SCHEMA,
+    RATED_COLUMNS,
+    REJECTED_SCHEMA,
+    VOICE_SCHEMA,
+    Overage,
+    RatingResult,
+    UnableToRateUsage,
+    business_dates,
+    micro_to_decimal_expr,
+    rate_usage,
+)
+from syres.domain.rating.mcc import MCC_COUNTRY
+
+__all__ = [
+    "ACTIONS_SCHEMA",
+    "BYTES_PER_MB",
+    "LINES_SCHEMA",
+    "MCC_COUNTRY",
+    "MOBILE_SCHEMA",
+    "RATED_COLUMNS",
+    "REJECTED_SCHEMA",
+    "VOICE_SCHEMA",
+    "DestinationClass",
+    "Overage",
+    "RatingResult",
+    "UnableToRateUsage",
+    "business_dates",
+    "classify_callees",
+    "included_for_platform",
+    "micro_to_decimal_expr",
+    "number_plans",
+    "rate_usage",
+]

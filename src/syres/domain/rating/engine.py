@@ -1,0 +1,969 @@
+"""The rating engine: SIP trunk rules (R-SIP-1..8) and mobile rules (R-MOB-1..4), with Polars.
+
+Every rule is a column expression over the whole month; there is no per-record Python loop.
+Records are sorted once by (line, month, start, record id) (SPEC §5.2: start order, ties by call
+id), a small integer `g` numbers each line-month, and the counters are cumulative sums over `g`.
+Money is integer micro-euros inside the engine (`*_micro` columns); the Decimal columns of the
+output are exact conversions of them (see `micro_to_decimal_expr`), and document amounts are
+made from them by `syres.domain.money.micro_eur_to_decimal` then `quantize_eur`.
+
+Readings where SPEC §5 leaves a choice (each tested):
+- Emergency calls count for nothing, not even in `outgoing_calls` (R-DEST-2 over §12).
+- R-SIP-7: a month looks like a call centre when its calls on business days exceed
+  `max_calls_per_channel_per_business_day` × channels × business days of the month (an average,
+  French public holidays excluded), or when, with at least `min_calls_for_short_share` calls,
+  the share of calls of at most `short_call_max_seconds` exceeds `max_short_call_share`.
+  Only platforms whose `call_centre_forbidden` is true are flagged (not YEASTAR).
+- R-MOB-1: from home, national numbers are included; roaming in a zone whose voice is included
+  (zone 1), national numbers and numbers of such zones' countries (roam like at home).
+- R-MOB-2: every SMS sent from home or zone 1 counts (emergency excepted); like R-SIP-3, an SMS
+  to a number beyond the 50th counts toward no other limit.
+- R-MOB-3: the record that crosses a cap is split; volume beyond a cap is billed per started Mo
+  of the month's cumulated volume beyond it in that zone (each record carries the Mo it starts),
+  so that many small sessions are not each billed a whole Mo.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+import holidays
+import polars as pl
+
+from syres.domain.money import decimal_to_micro_eur
+from syres.domain.periods import Month
+from syres.domain.rating.destinations import (
+    NATIONAL_CLASSES,
+    DestinationClass,
+    classify_callees,
+    included_for_platform,
+)
+from syres.domain.rating.mcc import MCC_COUNTRY
+from syres.domain.terms import SIP_PLATFORMS, Terms
+
+Overage = Literal["beyond", "retroactive"]
+KINDS = pl.Enum(["voice", "sms", "data"])
+UNITS = pl.Enum(["minute", "sms", "mb"])
+MOBILE = "mobile"
+HOME_ZONE = "home"
+BYTES_PER_MB = 1_048_576  # SPEC R-MOB-3: 1 Mo = 1,048,576 bytes
+PARIS = "Europe/Paris"
+PARIS_ZONE = ZoneInfo(PARIS)
+
+VOICE_SCHEMA: dict[str, pl.DataType] = {
+    "record_id": pl.String(),
+    "line": pl.String(),
+    "start": pl.Datetime("us", "UTC"),
+    "duration_s": pl.Int64(),
+    "callee": pl.String(),
+    "direction": pl.String(),
+    "forwarded": pl.Boolean(),
+    "source": pl.Categorical(),
+    "source_line": pl.Int64(),
+}
+MOBILE_SCHEMA: dict[str, pl.DataType] = {
+    "record_id": pl.String(),
+    "line": pl.String(),
+    "start": pl.Datetime("us", "UTC"),
+    "kind": pl.String(),
+    "callee": pl.String(),
+    "duration_s": pl.Int64(),
+    "bytes": pl.Int64(),
+    "mcc": pl.Int64(),
+    "forwarded": pl.Boolean(),
+    "source": pl.Categorical(),
+    "source_line": pl.Int64(),
+}
+LINES_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "platform": pl.String(),
+    "channels": pl.Int64(),
+}
+REJECTED_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.Categorical(),
+    "source_line": pl.Int64(),
+    "record_id": pl.String(),
+    "line": pl.String(),
+    "reason": pl.String(),
+}
+ACTIONS_SCHEMA: dict[str, pl.DataType] = {
+    "line": pl.String(),
+    "period": pl.String(),
+    "record_id": pl.String(),
+    "start": pl.Datetime("us", "UTC"),
+    "zone": pl.String(),
+    "action": pl.String(),
+}
+RATED_COLUMNS = (
+    "record_id",
+    "line",
+    "platform",
+    "period",
+    "kind",
+    "start",
+    "direction",
+    "callee",
+    "destination_class",
+    "region",
+    "zone",
+    "duration_s",
+    "included_s",
+    "billable_s",
+    "bytes",
+    "included_bytes",
+    "billable_bytes",
+    "billable_units",
+    "unit",
+    "unit_rate",
+    "amount",
+    "amount_if_retroactive",
+    "unit_rate_micro",
+    "amount_beyond_micro",
+    "amount_if_retroactive_micro",
+    "reason",
+    "action",
+    "source",
+    "source_line",
+)
+
+
+class UnableToRateUsage(Exception):
+    """The usage cannot be rated; `reason` is for the user."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass(frozen=True)
+class RatingResult:
+    """`rated`: one row per accepted record; `summary`: one row per line and month (money in
+    micro-euros); `actions`: block / SMS notice / throttle, once each; `rejected`: every record
+    not rated, with its file, line number and reason."""
+
+    rated: pl.DataFrame
+    summary: pl.DataFrame
+    actions: pl.DataFrame
+    rejected: pl.DataFrame
+
+
+def micro_to_decimal_expr(column: str) -> pl.Expr:
+    """Integer micro-euros → exact decimal euros (scale 6), the column twin of
+    `syres.domain.money.micro_eur_to_decimal`."""
+    exact = pl.col(column).cast(pl.Decimal(38, 6)) / pl.lit(1_000_000, dtype=pl.Decimal(38, 0))
+    # Precision 18 is stored as a 64-bit integer in Parquet: up to 999 999 999 999.999999 €.
+    return exact.cast(pl.Decimal(18, 6))
+
+
+def business_dates(*, month: Month, terms: Terms) -> list[date]:
+    """Business days of a month: the terms' weekdays, less the public holidays (R-SIP-7)."""
+    support = terms.support
+    return list(_business_dates(month, support.holidays_country, tuple(support.business_weekdays)))
+
+
+@cache
+def _business_dates(month: Month, country: str, weekdays: tuple[int, ...]) -> tuple[date, ...]:
+    # Building a holiday calendar is slow (tenths of a second): once per month and process.
+    public = holidays.country_holidays(country, years=month.year)
+    end = month.next().first_day
+    days = (date.fromordinal(o) for o in range(month.first_day.toordinal(), end.toordinal()))
+    return tuple(d for d in days if d.isoweekday() in weekdays and d not in public)
+
+
+def rate_usage(
+    *,
+    voice: pl.DataFrame,
+    mobile: pl.DataFrame,
+    lines: pl.DataFrame,
+    terms: Terms,
+    overage: Overage = "beyond",
+) -> RatingResult:
+    """Rate a set of voice CDRs (trunks) and mobile records against their lines' limits.
+
+    `voice` and `mobile` follow `VOICE_SCHEMA` / `MOBILE_SCHEMA` (start in UTC), `lines`
+    `LINES_SCHEMA`. Counters run per line per calendar month, Europe/Paris (SPEC §5).
+    `overage` chooses which amount is the `amount` (R-SIP-6); both are always computed.
+    """
+    lines = _checked_lines(lines, terms=terms)
+    voice = voice.select([pl.col(name).cast(dtype) for name, dtype in VOICE_SCHEMA.items()])
+    mobile = mobile.select([pl.col(name).cast(dtype) for name, dtype in MOBILE_SCHEMA.items()])
+    callees = pl.concat(
+        [
+            voice.filter(pl.col("direction") == "out").get_column("callee"),
+            mobile.filter(pl.col("kind") != "data").get_column("callee"),
+        ]
+    ).drop_nulls()
+    classes = _with_platform_inclusion(classify_callees(callees.unique(), terms=terms), terms=terms)
+
+    voice_ok, voice_rejected = _accepted(voice, lines=lines, kind_of_line="trunk")
+    mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
+    business = _business_dates_of(voice_ok, mobile_ok, terms=terms)
+    voice_rated, voice_rejected_more = _rate_trunks(
+        voice_ok, classes=classes, terms=terms, business=business
+    )
+    mobile_rated, actions, mobile_rejected_more = _rate_mobile(
+        mobile_ok, classes=classes, terms=terms, business=business
+    )
+    rated = pl.concat([voice_rated, mobile_rated], how="diagonal_relaxed")
+    retro = overage == "retroactive"
+    rated = rated.with_columns(
+        amount_micro=pl.col("amount_if_retroactive_micro" if retro else "amount_beyond_micro")
+    )
+    summary = _summary(rated, lines=lines, terms=terms, overage=overage)
+    rated = rated.with_columns(
+        unit_rate=micro_to_decimal_expr("unit_rate_micro"),
+        amount=micro_to_decimal_expr("amount_micro"),
+        amount_if_retroactive=micro_to_decimal_expr("amount_if_retroactive_micro"),
+    ).select(RATED_COLUMNS)
+    rated = rated.with_columns(
+        [pl.col(c).cast(pl.Categorical) for c in ("platform", "region", "zone")]
+    )
+    rejected = pl.concat(
+        [
+            frame.select(list(REJECTED_SCHEMA))
+            for frame in (
+                voice_rejected,
+                voice_rejected_more,
+                mobile_rejected,
+                mobile_rejected_more,
+            )
+        ]
+    ).sort("source", "source_line")
+    return RatingResult(rated=rated, summary=summary, actions=actions, rejected=rejected)
+
+
+def _checked_lines(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
+    lines = lines.select([pl.col(name).cast(dtype) for name, dtype in LINES_SCHEMA.items()])
+    known = (*SIP_PLATFORMS, MOBILE)
+    unknown = lines.filter(~pl.col("platform").is_in(known))
+    if unknown.height:
+        raise UnableToRateUsage(
+            f"plateforme inconnue pour la ligne {unknown['line'][0]} : {unknown['platform'][0]}"
+            f" (attendu : {', '.join(known)})"
+        )
+    if lines.filter(pl.col("channels") < 1).height:
+        raise UnableToRateUsage("le nombre de canaux d'une ligne doit être au moins 1")
+    if lines.get_column("line").is_duplicated().any():
+        raise UnableToRateUsage("une ligne apparaît deux fois dans la liste des lignes")
+    return lines.with_row_index("line_idx")
+
+
+def _rejects(frame: pl.DataFrame, reason: pl.Expr) -> pl.DataFrame:
+    return frame.select("source", "source_line", "record_id", "line", reason=reason)
+
+
+def _accepted(
+    records: pl.DataFrame, *, lines: pl.DataFrame, kind_of_line: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Drop (into `rejected`) duplicates and records of unknown or wrong-kind lines."""
+    records = records.join(lines, on="line", how="left")
+    duplicate = ~pl.struct("line", "record_id").is_first_distinct()
+    if kind_of_line == "mobile":
+        wrong_kind = pl.col("platform").is_not_null() & (pl.col("platform") != MOBILE)
+        wrong_text = "ligne de trunk SIP dans un fichier mobile"
+    else:
+        wrong_kind = pl.col("platform") == MOBILE
+        wrong_text = "ligne mobile dans un fichier d'appels de trunk"
+    flagged = records.with_columns(
+        _reason=pl.when(pl.col("record_id").is_null() | (pl.col("record_id") == ""))
+        .then(pl.lit("identifiant d'enregistrement manquant"))
+        .when(duplicate)
+        .then(pl.lit("doublon : enregistrement ") + pl.col("record_id") + pl.lit(" déjà lu"))
+        .when(pl.col("platform").is_null())
+        .then(pl.lit("ligne inconnue (absente de la liste des lignes) : ") + pl.col("line"))
+        .when(wrong_kind)
+        .then(pl.lit(wrong_text))
+    )
+    rejected = _rejects(flagged.filter(pl.col("_reason").is_not_null()), pl.col("_reason"))
+    return flagged.filter(pl.col("_reason").is_null()).drop("_reason"), rejected
+
+
+def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
+    """Month (`YYYY-MM`, Europe/Paris) of each record and whether it fell on a business day."""
+    day = pl.col("start").dt.convert_time_zone(PARIS).dt.date()
+    frame = frame.with_columns(_day=day).with_columns(
+        period_key=(pl.col("_day").dt.year() * 100 + pl.col("_day").dt.month()).cast(pl.Int32),
+        on_business_day=pl.col("_day").is_in(business.implode()),
+    )
+    keys = frame.get_column("period_key").unique().sort().to_list()
+    names = {key: f"{key // 100:04d}-{key % 100:02d}" for key in keys}
+    period = (
+        pl.col("period_key").replace_strict(names, return_dtype=pl.Categorical)
+        if names
+        else pl.lit(None, dtype=pl.Categorical)
+    )
+    return frame.with_columns(period=period).drop("_day")
+
+
+def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
+    """The narrow sort keys of SPEC §5.2 (line, month, start, ties by call id), sorted, with
+    `_idx` (the row in `frame`) and `g`, a number per line-month in sorted order.
+
+    Line, month and start are packed into one 64-bit key when they fit (they do for any real
+    month), so that the sort compares one integer instead of four columns.
+    """
+    periods = frame.get_column("period_key").unique().sort().to_list()
+    narrow = frame.select(
+        _idx=pl.int_range(pl.len(), dtype=pl.UInt32),
+        group=pl.col("line_idx").cast(pl.Int64) * max(len(periods), 1)
+        + pl.col("period_key").replace_strict(
+            {key: index for index, key in enumerate(periods)}, return_dtype=pl.Int64
+        ),
+        start_us=pl.col("start").dt.epoch("us"),
+    )
+    if narrow.height == 0:
+        return narrow.with_columns(g=pl.lit(0, dtype=pl.UInt32))
+    low = int(narrow.get_column("start_us").min())  # type: ignore[arg-type]
+    span_bits = (int(narrow.get_column("start_us").max()) - low).bit_length() + 1  # type: ignore[arg-type]
+    group_bits = int(narrow.get_column("group").max()).bit_length() + 1  # type: ignore[arg-type]
+    if span_bits + group_bits > 62:
+        return (
+            narrow.with_columns(rid_rank=frame.get_column("record_id").rank("ordinal"))
+            .sort("group", "start_us", "rid_rank")
+            .with_columns(g=pl.col("group").rle_id())
+        )
+    narrow = narrow.with_columns(
+        packed=pl.col("group") * (1 << span_bits) + (pl.col("start_us") - low)
+    ).sort("packed")
+    # Ties (same line, same start) are few: only they are ordered by call id, in place.
+    packed = pl.col("packed")
+    tied = narrow.with_row_index("_pos").filter(
+        (packed == packed.shift(1)) | (packed == packed.shift(-1))
+    )
+    if tied.height:
+        ordered = tied.with_columns(
+            record_id=frame.get_column("record_id").gather(tied.get_column("_idx"))
+        ).sort("packed", "record_id")
+        narrow = narrow.with_columns(
+            _idx=narrow.get_column("_idx").scatter(
+                tied.get_column("_pos"), ordered.get_column("_idx")
+            )
+        )
+    return narrow.with_columns(g=pl.col("group").rle_id())
+
+
+def _cum_sum_in_groups(column: str) -> pl.Expr:
+    """A running total restarting at each `g`, for a frame sorted by `g` (no hashing)."""
+    total = pl.col(column).cum_sum()
+    first = pl.col("g") != pl.col("g").shift(1)
+    base = pl.when(first.fill_null(True)).then(total - pl.col(column)).forward_fill()
+    return total - base
+
+
+def _with_period_and_group(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
+    """The whole frame in start order with `g` (used where the frame is small: mobile)."""
+    frame = _with_period(frame, business=business)
+    order = _start_order(frame)
+    return frame.gather(order.get_column("_idx")).with_columns(g=order.get_column("g"))
+
+
+def _ceil_div(numerator: pl.Expr, denominator: int) -> pl.Expr:
+    return (numerator + (denominator - 1)) // denominator
+
+
+def _with_platform_inclusion(classes: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
+    """Per distinct callee: its counter key and whether each platform includes it (computed
+    once per number, not per record)."""
+    return classes.with_columns(
+        number_key=_number_key(),
+        **{
+            f"included_{code}": included_for_platform(terms=terms, platform=code)
+            for code in SIP_PLATFORMS
+        },
+    )
+
+
+def _number_key() -> pl.Expr:
+    # Distinct-number counters need a key for short numbers too (no E.164 form).
+    return pl.coalesce(
+        pl.col("number"),
+        -pl.col("callee").str.replace_all(r"\D", "").cast(pl.Int64, strict=False),
+    )
+
+
+def _classified(
+    frame: pl.DataFrame, *, classes: pl.DataFrame, needs_number: pl.Expr
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    frame = frame.join(
+        classes.drop("reject_reason"), on="callee", how="left", maintain_order="left"
+    )
+    bad = needs_number & (
+        pl.col("destination_class").is_null()
+        | (pl.col("destination_class") == DestinationClass.INVALID.value)
+    )
+    rejected = _rejects(
+        frame.filter(bad),
+        pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null("(vide)"),
+    )
+    return frame.filter(~bad), rejected
+
+
+def _rate_trunks(
+    calls: pl.DataFrame, *, classes: pl.DataFrame, terms: Terms, business: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """R-SIP-1..6 on trunk CDRs (a hosted licence is a trunk of one channel per licence,
+    R-SIP-8)."""
+    answered_out = (pl.col("direction") == "out") & (pl.col("duration_s") > 0)
+    calls = calls.with_columns(
+        direction=pl.col("direction").fill_null("out"),
+        forwarded=pl.col("forwarded").fill_null(False),
+    )
+    calls, rejected = _classified(calls, classes=classes, needs_number=answered_out)
+    calls = _with_period(calls, business=business)
+
+    included = pl.lit(False)
+    cap_s: pl.Expr = pl.lit(None, dtype=pl.Int64)
+    per_number = pl.lit(0, dtype=pl.Int64)
+    per_hours = pl.lit(0, dtype=pl.Int64)
+    for code in SIP_PLATFORMS:
+        platform = terms.platforms[code]  # type: ignore[index]
+        on = pl.col("platform") == code
+        included = pl.when(on).then(pl.col(f"included_{code}")).otherwise(included)
+        if platform.max_call_seconds is not None:
+            cap_s = pl.when(on).then(pl.lit(platform.max_call_seconds)).otherwise(cap_s)
+        per_number = pl.when(on).then(platform.distinct_numbers_per_channel).otherwise(per_number)
+        per_hours = pl.when(on).then(platform.outgoing_hours_per_channel).otherwise(per_hours)
+
+    emergency = pl.col("destination_class") == DestinationClass.EMERGENCY.value
+    d = pl.col("duration_s")
+    calls = calls.with_columns(
+        included=included,
+        counted=answered_out & ~emergency,
+        limit_numbers=per_number * pl.col("channels"),
+        limit_s=per_hours * 3600 * pl.col("channels"),
+        cap_s=cap_s,
+    ).with_columns(
+        # R-SIP-1: forwarded calls and destinations not included count toward nothing.
+        eligible=pl.col("counted") & pl.col("included") & ~pl.col("forwarded"),
+    )
+    calls = calls.with_columns(
+        # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
+        over_2h_s=pl.when(pl.col("eligible") & pl.col("cap_s").is_not_null())
+        .then((d - pl.col("cap_s")).clip(lower_bound=0))
+        .otherwise(0),
+        key=pl.when(pl.col("eligible")).then(pl.col("number_key")),
+    )
+    # Only a narrow table of integers is sorted; the results go back by row index.
+    order = _start_order(calls)
+    narrow = order.with_columns(
+        calls.select(
+            "eligible", "key", "limit_numbers", "limit_s", timed_max=d - pl.col("over_2h_s")
+        ).gather(order.get_column("_idx"))
+    )
+    narrow = narrow.with_columns(
+        new_number=pl.col("eligible") & pl.struct("g", "key").is_first_distinct(),
+    ).with_columns(new_number_i=pl.col("new_number").cast(pl.Int64))
+    narrow = narrow.with_columns(
+        number_rank=_cum_sum_in_groups("new_number_i"),
+    ).with_columns(
+        # R-SIP-3: a number first called beyond the limit is out of bundle for the month.
+        over_numbers=pl.col("eligible")
+        & (
+            pl.when(pl.col("new_number")).then(pl.col("number_rank")).max().over("g", "key")
+            > pl.col("limit_numbers")
+        ),
+    )
+    narrow = narrow.with_columns(
+        timed=pl.when(pl.col("eligible") & ~pl.col("over_numbers"))
+        .then(pl.col("timed_max"))
+        .otherwise(0)
+    ).with_columns(used=_cum_sum_in_groups("timed"))
+    narrow = narrow.with_columns(
+        # R-SIP-4: the call that crosses the limit is split.
+        included_s=(pl.col("limit_s") - (pl.col("used") - pl.col("timed"))).clip(
+            lower_bound=0, upper_bound=pl.col("timed")
+        ),
+    ).with_columns(over_time_s=pl.col("timed") - pl.col("included_s"))
+    narrow = narrow.with_columns(
+        breached=(pl.col("over_numbers") | (pl.col("over_time_s") > 0)).any().over("g"),
+    )
+    back = narrow.select(
+        "_idx", "new_number", "over_numbers", "included_s", "over_time_s", "breached"
+    ).sort("_idx")
+    calls = calls.hstack(back.drop("_idx")).with_columns(
+        billable_s=pl.when(pl.col("counted")).then(d - pl.col("included_s")).otherwise(0),
+    )
+    units = _ceil_div(pl.col("billable_s"), 60)
+    calls = calls.with_columns(
+        billable_units=units,
+        # Incoming calls are not classified: no rate, whatever other rows say about the number.
+        unit_rate_micro=pl.when(pl.col("counted")).then(pl.col("rate_micro")).otherwise(0),
+    ).with_columns(
+        amount_beyond_micro=pl.col("billable_units") * pl.col("unit_rate_micro"),
+        # R-SIP-6: a breached month can be billed from its first second to included destinations.
+        amount_if_retroactive_micro=pl.when(pl.col("breached") & pl.col("eligible"))
+        .then(_ceil_div(d, 60) * pl.col("unit_rate_micro"))
+        .otherwise(pl.col("billable_units") * pl.col("unit_rate_micro")),
+        reason=_reasons(
+            (pl.col("direction") != "out", "incoming"),
+            (pl.col("direction").eq("out") & (d <= 0), "no_call"),
+            (answered_out & emergency, "emergency"),
+            (pl.col("counted") & pl.col("forwarded"), "forwarded"),
+            (pl.col("counted") & ~pl.col("forwarded") & ~pl.col("included"), "not_included"),
+            (pl.col("over_2h_s") > 0, "over_2h"),
+            (pl.col("over_numbers"), "over_numbers"),
+            (pl.col("over_time_s") > 0, "over_time"),
+        ),
+    )
+    rated = calls.select(
+        "record_id",
+        "line",
+        "platform",
+        "period",
+        kind=pl.lit("voice", dtype=KINDS),
+        start="start",
+        direction=pl.col("direction").cast(pl.Categorical),
+        # R-DEST-2: an emergency number is never shown.
+        callee=pl.when(emergency).then(pl.lit(None, dtype=pl.String)).otherwise("callee"),
+        destination_class=pl.when(answered_out).then(pl.col("destination_class")),
+        region=pl.when(answered_out).then(pl.col("region")),
+        zone=pl.lit(None, dtype=pl.Categorical),
+        duration_s="duration_s",
+        included_s="included_s",
+        billable_s="billable_s",
+        bytes=pl.lit(None, dtype=pl.Int64),
+        included_bytes=pl.lit(None, dtype=pl.Int64),
+        billable_bytes=pl.lit(None, dtype=pl.Int64),
+        billable_units="billable_units",
+        unit=pl.lit("minute", dtype=UNITS),
+        unit_rate_micro="unit_rate_micro",
+        amount_beyond_micro="amount_beyond_micro",
+        amount_if_retroactive_micro="amount_if_retroactive_micro",
+        reason="reason",
+        action=pl.lit(None, dtype=pl.Categorical),
+        source="source",
+        source_line="source_line",
+        channels="channels",
+        limit_s="limit_s",
+        limit_numbers="limit_numbers",
+        counted="counted",
+        new_number="new_number",
+        breach_over_numbers="over_numbers",
+        breach_over_time=pl.col("over_time_s") > 0,
+        breach_over_2h=pl.col("over_2h_s") > 0,
+        on_business_day="on_business_day",
+        line_idx="line_idx",
+        period_key="period_key",
+    )
+    return rated, rejected
+
+
+def _reasons(*cases: tuple[pl.Expr, str]) -> pl.Expr:
+    """A comma-separated list of the reasons that hold ('' when the call is fully included).
+
+    Built as a bit mask, then mapped through the (few) masks' texts: cheaper than joining
+    strings on every row.
+    """
+    mask: pl.Expr = pl.lit(0, dtype=pl.Int64)
+    for bit, (condition, _text) in enumerate(cases):
+        mask = mask + pl.when(condition).then(pl.lit(1 << bit, dtype=pl.Int64)).otherwise(0)
+    texts = {
+        value: ",".join(text for bit, (_c, text) in enumerate(cases) if value >> bit & 1)
+        for value in range(1 << len(cases))
+    }
+    return mask.replace_strict(texts, return_dtype=pl.Categorical)
+
+
+def _zones(terms: Terms) -> pl.DataFrame:
+    mobile = terms.mobile
+    home = terms.rating.home_country
+    rows = [
+        (mcc, country, HOME_ZONE if country == home else mobile.zone_of(country=country))
+        for mcc, country in MCC_COUNTRY.items()
+    ]
+    return pl.DataFrame(
+        rows, schema={"mcc": pl.Int64, "country": pl.String, "zone": pl.String}, orient="row"
+    )
+
+
+def _rate_mobile(
+    records: pl.DataFrame, *, classes: pl.DataFrame, terms: Terms, business: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """R-MOB-1..4 on mobile records (voice, SMS, data)."""
+    mobile = terms.mobile
+    rates = terms.rates
+    kind = pl.col("kind")
+    records = records.with_columns(forwarded=pl.col("forwarded").fill_null(False))
+    bad_kind = ~kind.is_in(["voice", "sms", "data"]) | kind.is_null()
+    rejected_kind = _rejects(
+        records.filter(bad_kind), pl.lit("type d'usage inconnu : ") + kind.fill_null("(vide)")
+    )
+    records = records.filter(~bad_kind).join(_zones(terms), on="mcc", how="left")
+    rejected_mcc = _rejects(
+        records.filter(pl.col("zone").is_null()),
+        pl.lit("MCC inconnu : ") + pl.col("mcc").cast(pl.String).fill_null("(vide)"),
+    )
+    records = records.filter(pl.col("zone").is_not_null())
+    records, rejected_callee = _classified(
+        records, classes=classes, needs_number=kind.is_in(["voice", "sms"])
+    )
+    records = _with_period_and_group(records, business=business)
+    for zone_code, zone_terms in mobile.zones.items():
+        if zone_code not in rates.mobile_data_per_mb:
+            raise UnableToRateUsage(
+                f"pas de tarif data pour la zone {zone_code} ({zone_terms.label})"
+            )
+
+    voice_zones = [HOME_ZONE, *(code for code, z in mobile.zones.items() if z.voice_included)]
+    voice_countries = [c for z in mobile.zones.values() if z.voice_included for c in z.countries]
+    voice_countries.append(terms.rating.home_country)
+    zone = pl.col("zone")
+    cls = pl.col("destination_class").cast(pl.String)
+    emergency = cls == DestinationClass.EMERGENCY.value
+    national = cls.is_in([c.value for c in NATIONAL_CLASSES])
+    d = pl.col("duration_s").fill_null(0)
+    b = pl.col("bytes").fill_null(0)
+
+    # Voice (R-MOB-1): national calls from home, and calls while roaming in a zone whose voice
+    # is included to national numbers or numbers of such a zone, up to 40 h, split.
+    is_voice = (kind == "voice") & (d > 0)
+    voice_eligible = (
+        is_voice
+        & ~emergency
+        & ~pl.col("forwarded")
+        & (
+            ((zone == HOME_ZONE) & national)
+            | (zone.is_in(voice_zones[1:]) & (national | pl.col("region").is_in(voice_countries)))
+        )
+    )
+    voice_limit = mobile.voice_included_hours * 3600
+    records = records.with_columns(
+        counted=is_voice & ~emergency,
+        timed=pl.when(voice_eligible).then(d).otherwise(0),
+    ).with_columns(used=pl.col("timed").cum_sum().over("g"))
+    records = records.with_columns(
+        included_s=(voice_limit - (pl.col("used") - pl.col("timed"))).clip(
+            lower_bound=0, upper_bound=pl.col("timed")
+        )
+    ).with_columns(
+        billable_s=pl.when(pl.col("counted")).then(d - pl.col("included_s")).otherwise(0),
+        over_time=pl.col("timed") > pl.col("included_s"),
+    )
+    zone_voice = pl.col("zone").replace_strict(
+        {z: decimal_to_micro_eur(r) for z, r in rates.mobile_voice_per_minute.items()},
+        default=None,
+        return_dtype=pl.Int64,
+    )
+
+    # SMS (R-MOB-2): 1,000 a month to at most 50 distinct numbers, from home or zone 1.
+    is_sms = (kind == "sms") & ~emergency
+    sms_eligible = is_sms & zone.is_in(voice_zones)
+    records = records.with_columns(
+        key=pl.when(sms_eligible).then(pl.col("number_key")),
+    ).with_columns(new_number=sms_eligible & pl.struct("g", "key").is_first_distinct())
+    records = records.with_columns(
+        number_rank=pl.col("new_number").cast(pl.Int64).cum_sum().over("g")
+    ).with_columns(
+        over_sms_numbers=sms_eligible
+        & (
+            pl.when(pl.col("new_number")).then(pl.col("number_rank")).max().over("g", "key")
+            > mobile.sms_max_distinct_numbers
+        )
+    )
+    records = records.with_columns(
+        sms_counted=(sms_eligible & ~pl.col("over_sms_numbers")).cast(pl.Int64)
+    ).with_columns(
+        over_sms=(pl.col("sms_counted") == 1)
+        & (pl.col("sms_counted").cum_sum().over("g") > mobile.sms_included)
+    )
+    zone_sms = pl.col("zone").replace_strict(
+        {z: decimal_to_micro_eur(r) for z, r in rates.mobile_sms.items()},
+        default=None,
+        return_dtype=pl.Int64,
+    )
+
+    # Data (R-MOB-3): per zone per month; home up to the fair-use volume, then throttled.
+    is_data = kind == "data"
+    cap_bytes = pl.col("zone").replace_strict(
+        {
+            HOME_ZONE: mobile.home_data_fair_use_mb * BYTES_PER_MB,
+            **{code: z.data_cap_mb * BYTES_PER_MB for code, z in mobile.zones.items()},
+        },
+        return_dtype=pl.Int64,
+    )
+    blocking = [code for code, z in mobile.zones.items() if z.beyond_cap == "block"]
+    records = records.with_columns(
+        data_b=pl.when(is_data).then(b).otherwise(0), cap_bytes=cap_bytes
+    ).with_columns(data_used=pl.col("data_b").cum_sum().over("g", "zone"))
+    data_before = pl.col("data_used") - pl.col("data_b")
+    records = records.with_columns(
+        reached=is_data
+        & (pl.col("data_b") > 0)
+        & (data_before < pl.col("cap_bytes"))
+        & (pl.col("data_used") >= pl.col("cap_bytes")),
+        included_bytes=pl.when(~is_data)
+        .then(pl.lit(None, dtype=pl.Int64))
+        .when(zone == HOME_ZONE)
+        .then(pl.col("data_b"))
+        .otherwise((pl.col("cap_bytes") - data_before).clip(0, pl.col("data_b"))),
+    ).with_columns(
+        billable_bytes=pl.when(is_data).then(pl.col("data_b") - pl.col("included_bytes"))
+    )
+    records = records.with_columns(
+        billed_used=pl.col("billable_bytes").fill_null(0).cum_sum().over("g", "zone")
+    )
+    data_units = _ceil_div(pl.col("billed_used"), BYTES_PER_MB) - _ceil_div(
+        pl.col("billed_used") - pl.col("billable_bytes").fill_null(0), BYTES_PER_MB
+    )
+    zone_data = pl.col("zone").replace_strict(
+        {z: decimal_to_micro_eur(r) for z, r in rates.mobile_data_per_mb.items()},
+        default=0,
+        return_dtype=pl.Int64,
+    )
+    sms_rate = decimal_to_micro_eur(rates.sms_national)
+    sms_billable = is_sms & (~sms_eligible | pl.col("over_sms_numbers") | pl.col("over_sms"))
+    records = records.with_columns(
+        billable_units=pl.when(is_voice)
+        .then(_ceil_div(pl.col("billable_s"), 60))
+        .when(kind == "sms")
+        .then(sms_billable.cast(pl.Int64))
+        .otherwise(data_units),
+        unit=pl.when(kind == "voice")
+        .then(pl.lit("minute"))
+        .when(kind == "sms")
+        .then(pl.lit("sms"))
+        .otherwise(pl.lit("mb")),
+        unit_rate_micro=pl.when(emergency & ~is_data)
+        .then(0)
+        .when(kind == "voice")
+        .then(pl.coalesce(zone_voice, pl.col("rate_micro"), pl.lit(0)))
+        .when(kind == "sms")
+        .then(pl.coalesce(zone_sms, pl.lit(sms_rate)))
+        .otherwise(zone_data),
+        action=pl.when(pl.col("reached") & (zone == HOME_ZONE))
+        .then(pl.lit("throttle"))
+        .when(pl.col("reached") & zone.is_in(blocking))
+        .then(pl.lit("block_data,sms_notice")),
+        reason=_reasons(
+            (is_voice.not_() & (kind == "voice"), "no_call"),
+            (emergency & ~is_data, "emergency"),
+            (pl.col("counted") & pl.col("forwarded"), "forwarded"),
+            (
+                pl.col("counted") & ~pl.col("forwarded") & zone.is_in(voice_zones).not_(),
+                "roaming_zone",
+            ),
+            (
+                pl.col("counted")
+                & ~voice_eligible
+                & ~pl.col("forwarded")
+                & zone.is_in(voice_zones),
+                "not_included",
+            ),
+            (pl.col("over_time"), "over_time"),
+            (is_sms & ~sms_eligible, "roaming_zone"),
+            (pl.col("over_sms_numbers"), "over_sms_numbers"),
+            (pl.col("over_sms"), "over_sms"),
+            (is_data & (pl.col("billable_bytes") > 0) & zone.is_in(blocking), "over_data_cap"),
+            (is_data & (pl.col("billable_bytes") > 0) & ~zone.is_in(blocking), "fair_use"),
+            (
+                is_data & (zone == HOME_ZONE) & (pl.col("data_used") > pl.col("cap_bytes")),
+                "throttled",
+            ),
+        ),
+    ).with_columns(
+        amount_beyond_micro=pl.col("billable_units") * pl.col("unit_rate_micro"),
+    )
+    actions = (
+        records.filter(pl.col("action").is_not_null())
+        .with_columns(action=pl.col("action").str.split(","))
+        .explode("action")
+        .select(list(ACTIONS_SCHEMA))
+        .cast(ACTIONS_SCHEMA)  # type: ignore[arg-type]
+    )
+    rated = records.select(
+        "record_id",
+        "line",
+        "platform",
+        "period",
+        kind=pl.col("kind").cast(KINDS),
+        start="start",
+        direction=pl.lit("out", dtype=pl.Categorical),
+        callee=pl.when(emergency).then(pl.lit(None, dtype=pl.String)).otherwise("callee"),
+        destination_class="destination_class",
+        region="region",
+        zone="zone",
+        duration_s=pl.when(kind == "voice").then(d),
+        included_s=pl.when(kind == "voice").then(pl.col("included_s")),
+        billable_s=pl.when(kind == "voice").then(pl.col("billable_s")),
+        bytes=pl.when(is_data).then(b),
+        included_bytes="included_bytes",
+        billable_bytes="billable_bytes",
+        billable_units="billable_units",
+        unit=pl.col("unit").cast(UNITS),
+        unit_rate_micro="unit_rate_micro",
+        amount_beyond_micro="amount_beyond_micro",
+        amount_if_retroactive_micro="amount_beyond_micro",
+        reason="reason",
+        action=pl.col("action").cast(pl.Categorical),
+        source="source",
+        source_line="source_line",
+        channels="channels",
+        limit_s=pl.lit(voice_limit, dtype=pl.Int64),
+        limit_numbers=pl.lit(mobile.sms_max_distinct_numbers, dtype=pl.Int64),
+        counted="counted",
+        new_number="new_number",
+        breach_over_numbers="over_sms_numbers",
+        breach_over_time="over_time",
+        breach_over_2h=pl.lit(False),
+        sms_counted=is_sms,
+        breach_over_sms="over_sms",
+        breach_data_block=pl.col("reached") & zone.is_in(blocking),
+        breach_data_fair_use=is_data & (pl.col("billable_bytes") > 0) & ~zone.is_in(blocking),
+        breach_throttle=pl.col("reached") & (zone == HOME_ZONE),
+        on_business_day="on_business_day",
+        line_idx="line_idx",
+        period_key="period_key",
+    )
+    rejected = pl.concat([rejected_kind, rejected_mcc, rejected_callee])
+    return rated, actions, rejected
+
+
+def _summary(
+    rated: pl.DataFrame, *, lines: pl.DataFrame, terms: Terms, overage: Overage
+) -> pl.DataFrame:
+    """One row per line and month (SPEC §12), money in integer micro-euros."""
+    cc = terms.rating.call_centre
+    counted = pl.col("counted")
+    kind = pl.col("kind")
+
+    def only(kind_name: str, column: str) -> pl.Expr:
+        return pl.when(kind == kind_name).then(pl.col(column)).otherwise(0)
+
+    # Plain sums of precomputed columns, grouped by integers: the cheap way to aggregate.
+    prepared = rated.select(
+        "line_idx",
+        "period_key",
+        "line",
+        "period",
+        "platform",
+        "channels",
+        "limit_s",
+        "limit_numbers",
+        outgoing_calls=counted.cast(pl.Int64),
+        outgoing_s=pl.when(counted).then(pl.col("duration_s")).otherwise(0),
+        new_number=pl.col("new_number").fill_null(False).cast(pl.Int64),
+        over_numbers=pl.col("breach_over_numbers").fill_null(False),
+        over_time=pl.col("breach_over_time").fill_null(False),
+        over_2h=pl.col("breach_over_2h").fill_null(False),
+        over_sms=pl.col("breach_over_sms").fill_null(False),
+        data_block=pl.col("breach_data_block").fill_null(False),
+        data_fair_use=pl.col("breach_data_fair_use").fill_null(False),
+        throttle=pl.col("breach_throttle").fill_null(False),
+        sms=pl.col("sms_counted").fill_null(False).cast(pl.Int64),
+        data_bytes=pl.col("bytes").fill_null(0),
+        billable_s=pl.col("billable_s").fill_null(0),
+        billable_minutes=only("voice", "billable_units"),
+        billable_sms=only("sms", "billable_units"),
+        billable_mb=only("data", "billable_units"),
+        billable_units="billable_units",
+        amount_voice_micro=only("voice", "amount_beyond_micro"),
+        amount_sms_micro=only("sms", "amount_beyond_micro"),
+        amount_data_micro=only("data", "amount_beyond_micro"),
+        amount_beyond_micro="amount_beyond_micro",
+        amount_if_retroactive_micro="amount_if_retroactive_micro",
+        calls_on_business_days=(counted & pl.col("on_business_day")).cast(pl.Int64),
+        short_calls=(counted & (pl.col("duration_s") <= cc.short_call_max_seconds)).cast(pl.Int64),
+    )
+    firsts = ["line", "period", "platform", "channels", "limit_s", "limit_numbers"]
+    flags = ["over_numbers", "over_time", "over_2h", "over_sms", "data_block"]
+    flags += ["data_fair_use", "throttle"]
+    summed = [c for c in prepared.columns[len(firsts) + 2 :] if c not in flags]
+    sums = (
+        prepared.group_by("line_idx", "period_key")
+        .agg(
+            *[pl.col(c).first() for c in firsts],
+            *[pl.col(c).any() for c in flags],
+            *[pl.col(c).sum() for c in summed],
+        )
+        .rename({"new_number": "distinct_numbers"})
+        .with_columns(pl.col("period").cast(pl.String), pl.col("platform").cast(pl.String))
+    )
+    days = pl.DataFrame(
+        [
+            (period, len(business_dates(month=Month.parse(period), terms=terms)))
+            for period in sums.get_column("period").unique().to_list()
+        ],
+        schema={"period": pl.String, "business_days": pl.Int64},
+        orient="row",
+    )
+    forbidding = [code for code, p in terms.platforms.items() if p.call_centre_forbidden]
+    calls = pl.col("outgoing_calls")
+    # R-SIP-7: average calls per channel per business day, or a high share of short calls.
+    too_many = pl.col("calls_on_business_days") > (
+        pl.col("business_days") * pl.col("channels") * cc.max_calls_per_channel_per_business_day
+    )
+    short_share = (calls >= cc.min_calls_for_short_share) & (
+        pl.col("short_calls") * 1_000_000 > calls * int(cc.max_short_call_share * 1_000_000)
+    )
+    chosen = "amount_if_retroactive_micro" if overage == "retroactive" else "amount_beyond_micro"
+    summary = (
+        sums.join(days, on="period", how="left")
+        .with_columns(
+            call_centre_flag=pl.col("platform").is_in(forbidding) & (too_many | short_share),
+            breaches=_reasons(
+                (pl.col("over_numbers") & (pl.col("platform") != MOBILE), "over_numbers"),
+                (pl.col("over_numbers") & (pl.col("platform") == MOBILE), "over_sms_numbers"),
+                (pl.col("over_time"), "over_time"),
+                (pl.col("over_2h"), "over_2h"),
+                (pl.col("over_sms"), "over_sms"),
+                (pl.col("data_block"), "data_blocked"),
+                (pl.col("data_fair_use"), "data_fair_use"),
+                (pl.col("throttle"), "throttled"),
+            ),
+            amount_micro=pl.col(chosen),
+            overage=pl.lit(overage),
+        )
+        .with_columns(breaches=pl.col("breaches").cast(pl.String))
+    )
+    summary = summary.with_columns()
+    return summary.select(
+        "line",
+        "platform",
+        "period",
+        "channels",
+        "outgoing_calls",
+        "outgoing_s",
+        "distinct_numbers",
+        "limit_s",
+        "limit_numbers",
+        "breaches",
+        "billable_units",
+        "amount_micro",
+        "amount_if_retroactive_micro",
+        "call_centre_flag",
+        "amount_beyond_micro",
+        "overage",
+        "billable_s",
+        "billable_minutes",
+        "billable_sms",
+        "billable_mb",
+        "amount_voice_micro",
+        "amount_sms_micro",
+        "amount_data_micro",
+        "sms",
+        "data_bytes",
+        "calls_on_business_days",
+        "business_days",
+        "short_calls",
+    ).sort("line", "period")
+
+
+def _business_dates_of(*frames: pl.DataFrame, terms: Terms) -> pl.Series:
+    """The business days of every month the records touch (Paris time)."""
+    starts = [frame.get_column("start") for frame in frames if frame.height]
+    dates: list[date] = []
+    if starts:
+        instants: list[datetime] = [
+            value for s in starts for value in (s.min(), s.max()) if isinstance(value, datetime)
+        ]
+        first = min(instants).astimezone(PARIS_ZONE).date()
+        last = max(instants).astimezone(PARIS_ZONE).date()
+        month = Month.of(first)
+        while month.first_day <= last:
+            dates.extend(business_dates(month=month, terms=terms))
+            month = month.next()
+    return pl.Series("business_dates", dates, dtype=pl.Date)

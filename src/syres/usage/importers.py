@@ -1,0 +1,460 @@
+"""Read usage files into the rating engine's frames (SPEC §12); no Django, no database.
+
+Three formats, told apart by their first line:
+- the canonical voice CSV (`call_id,line,start,duration_s,caller,callee,direction,forwarded`);
+- the canonical mobile CSV (`record_id,line,start,kind,callee,duration_s,bytes,mcc,forwarded`);
+- Asterisk `Master.csv` as written by `cdr_csv`: no header, 16, 18 or 21 quoted columns
+  (`loguniqueid`/`loguserfield` add uniqueid and userfield, `newcdrcolumns` adds peeraccount,
+  linkedid and sequence); dates in UTC (`usegmtime=yes`) or, with `asterisk_local_time`,
+  Europe/Paris; only `ANSWERED` records are calls; accountcode is the line, dst the callee,
+  billsec the duration.
+
+Every malformed record becomes a row of `rejected` (file, line number, reason): nothing is
+dropped silently. Records that are not calls (an Asterisk `NO ANSWER`) are no usage: they are
+counted in `skipped`, not rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from syres.domain.rating import LINES_SCHEMA, MOBILE_SCHEMA, REJECTED_SCHEMA, VOICE_SCHEMA
+from syres.domain.terms import SIP_PLATFORMS
+
+VOICE_HEADER = (
+    "call_id",
+    "line",
+    "start",
+    "duration_s",
+    "caller",
+    "callee",
+    "direction",
+    "forwarded",
+)
+MOBILE_HEADER = (
+    "record_id",
+    "line",
+    "start",
+    "kind",
+    "callee",
+    "duration_s",
+    "bytes",
+    "mcc",
+    "forwarded",
+)
+LINES_HEADER = ("line", "platform", "channels")
+ASTERISK_BASE = (
+    "accountcode",
+    "src",
+    "dst",
+    "dcontext",
+    "clid",
+    "channel",
+    "dstchannel",
+    "lastapp",
+    "lastdata",
+    "start",
+    "answer",
+    "end",
+    "duration",
+    "billsec",
+    "disposition",
+    "amaflags",
+)
+ASTERISK_COLUMNS = {
+    16: ASTERISK_BASE,
+    18: (*ASTERISK_BASE, "uniqueid", "userfield"),
+    21: (*ASTERISK_BASE, "uniqueid", "userfield", "peeraccount", "linkedid", "sequence"),
+}
+PARIS = "Europe/Paris"
+
+
+class UnableToReadUsage(Exception):
+    """A file that cannot be read at all (not a record: the whole file); `reason` is for users."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+@dataclass
+class ImportedUsage:
+    voice: pl.DataFrame
+    mobile: pl.DataFrame
+    rejected: pl.DataFrame
+    skipped: int = 0
+    files: list[tuple[str, str, int]] = field(default_factory=list)  # (file, format, records)
+
+    @property
+    def records(self) -> int:
+        return self.voice.height + self.mobile.height
+
+
+def read_lines_file(path: Path) -> pl.DataFrame:
+    """LINES.csv: `line,platform,channels` (platform: sewan, openip, yeastar, wazo, mobile)."""
+    try:
+        frame = pl.read_csv(path, infer_schema=False)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        raise UnableToReadUsage(f"{path} : fichier des lignes illisible ({error})") from error
+    missing = [name for name in LINES_HEADER if name not in frame.columns]
+    if missing:
+        raise UnableToReadUsage(f"{path} : colonnes manquantes : {', '.join(missing)}")
+    frame = frame.select(
+        pl.col("line").str.strip_chars(),
+        pl.col("platform").str.strip_chars().str.to_lowercase(),
+        pl.col("channels").str.strip_chars().cast(pl.Int64, strict=False),
+    )
+    known = (*SIP_PLATFORMS, "mobile")
+    for number, row in enumerate(frame.iter_rows(named=True), start=2):
+        if not row["line"]:
+            raise UnableToReadUsage(f"{path}:{number} : identifiant de ligne vide")
+        if row["platform"] not in known:
+            raise UnableToReadUsage(
+                f"{path}:{number} : plateforme inconnue {row['platform']!r}"
+                f" (attendu : {', '.join(known)})"
+            )
+        if row["channels"] is None or row["channels"] < 1:
+            raise UnableToReadUsage(f"{path}:{number} : nombre de canaux invalide")
+    if frame.get_column("line").is_duplicated().any():
+        raise UnableToReadUsage(f"{path} : une ligne apparaît deux fois")
+    return frame.cast(LINES_SCHEMA)  # type: ignore[arg-type]
+
+
+def detect_format(path: Path) -> str:
+    """`voice`, `mobile`, `asterisk` or `empty`, from the first line of the file."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            first = handle.readline()
+    except (OSError, UnicodeDecodeError) as error:
+        raise UnableToReadUsage(f"{path} : fichier illisible ({error})") from error
+    if not first.strip():
+        return "empty"  # a fresh Master.csv, or a file with nothing yet: no records
+    fields = tuple(f.strip() for f in next(csv.reader([first]), []))
+    if fields == VOICE_HEADER:
+        return "voice"
+    if fields == MOBILE_HEADER:
+        return "mobile"
+    if len(fields) in ASTERISK_COLUMNS or first.startswith('"'):
+        return "asterisk"
+    raise UnableToReadUsage(
+        f"{path} : format inconnu (en-tête attendu : {','.join(VOICE_HEADER)} ou"
+        f" {','.join(MOBILE_HEADER)}, ou un Master.csv d'Asterisk)"
+    )
+
+
+def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False) -> ImportedUsage:
+    """Read every file; the frames follow the engine's schemas, rejects carry file and line."""
+    voices: list[pl.DataFrame] = []
+    mobiles: list[pl.DataFrame] = []
+    rejected: list[pl.DataFrame] = []
+    files: list[tuple[str, str, int]] = []
+    skipped = 0
+    for path in paths:
+        kind = detect_format(path)
+        if kind == "empty":
+            files.append((str(path), kind, 0))
+            continue
+        if kind == "voice":
+            ok, bad = _read_voice(path)
+            voices.append(ok)
+        elif kind == "mobile":
+            ok, bad = _read_mobile(path)
+            mobiles.append(ok)
+        else:
+            ok, bad, not_calls = _read_asterisk(path, local_time=asterisk_local_time)
+            voices.append(ok)
+            skipped += not_calls
+        rejected.append(bad)
+        files.append((str(path), kind, ok.height))
+    return ImportedUsage(
+        voice=pl.concat(voices) if voices else pl.DataFrame(schema=VOICE_SCHEMA),
+        mobile=pl.concat(mobiles) if mobiles else pl.DataFrame(schema=MOBILE_SCHEMA),
+        rejected=pl.concat(rejected) if rejected else pl.DataFrame(schema=REJECTED_SCHEMA),
+        skipped=skipped,
+        files=files,
+    )
+
+
+BATCH_BYTES = 16 * 2**20
+
+
+class _NotInBatches(Exception):
+    """The file cannot be cut safely at line ends (quotes, blank lines): read it whole."""
+
+
+def _text_batches(path: Path, header: Sequence[str]) -> Iterator[pl.DataFrame]:
+    """The file as text columns with `source_line` (header = line 1), in batches of about
+    `BATCH_BYTES`, so that the raw text of a large file is never all in memory at once.
+
+    A file that Polars cannot read (a row with too many fields) is read again with the csv
+    module, row by row, so that each bad row is reported.
+    """
+    try:
+        if path.stat().st_size <= BATCH_BYTES:
+            yield _polars_text(path.read_bytes(), header, first_line=2, whole=True)
+            return
+        yield from _cut_at_line_ends(path, header)
+    except (pl.exceptions.PolarsError, _NotInBatches):
+        yield _csv_module_text(path, header)
+
+
+def _cut_at_line_ends(path: Path, header: Sequence[str]) -> Iterator[pl.DataFrame]:
+    with path.open("rb") as handle:
+        head = handle.readline()
+        first_line = 2
+        while chunk := handle.read(BATCH_BYTES):
+            chunk += handle.readline()
+            if b'"' in chunk:
+                raise _NotInBatches  # a quoted field may hold a line break
+            frame = _polars_text(head + chunk, header, first_line=first_line, whole=False)
+            lines = chunk.count(b"\n") + (not chunk.endswith(b"\n"))
+            if frame.height != lines:
+                raise _NotInBatches  # blank lines: line numbers would drift
+            first_line += lines
+            yield frame
+
+
+def _polars_text(
+    data: bytes, header: Sequence[str], *, first_line: int, whole: bool
+) -> pl.DataFrame:
+    frame = pl.read_csv(
+        io.BytesIO(data), infer_schema=False, empty_string_is_null=False, raise_if_empty=False
+    )
+    if tuple(frame.columns) != tuple(header):
+        raise pl.exceptions.ComputeError("header")
+    if whole and frame.height != data.count(b"\n") - 1 + (not data.endswith(b"\n")):
+        raise _NotInBatches  # blank lines or quoted line breaks: count lines exactly
+    return frame.with_columns(
+        source_line=pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64),
+        _fields=pl.lit(len(header), dtype=pl.Int64),
+    )
+
+
+def _csv_module_text(path: Path, header: Sequence[str]) -> pl.DataFrame:
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    counts: list[int] = []
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        reader = csv.reader(handle)
+        next(reader, None)
+        for row in reader:
+            if not row:
+                continue
+            numbers.append(reader.line_num)
+            counts.append(len(row))
+            rows.append((row + [""] * len(header))[: len(header)])
+    frame = pl.DataFrame(rows, schema=list(header), orient="row")
+    return frame.with_columns(
+        source_line=pl.Series(numbers, dtype=pl.Int64), _fields=pl.Series(counts, dtype=pl.Int64)
+    )
+
+
+def _in_batches(
+    path: Path,
+    header: Sequence[str],
+    parse: Callable[[pl.DataFrame], tuple[pl.DataFrame, pl.DataFrame]],
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    oks: list[pl.DataFrame] = []
+    bads: list[pl.DataFrame] = []
+    for raw in _text_batches(path, header):
+        ok, bad = parse(raw)
+        oks.append(ok)
+        bads.append(bad)
+    return pl.concat(oks), pl.concat(bads)
+
+
+def _parse_start(text: pl.Expr, *, local_means_paris: bool = True) -> pl.Expr:
+    """ISO 8601 with an offset, or Europe/Paris local time (SPEC §12); UTC out."""
+    clean = text.str.strip_chars().str.replace(" ", "T").str.replace(r"Z$", "+00:00")
+    with_offset = clean.str.to_datetime(
+        "%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC"
+    )
+    naive = clean.str.to_datetime("%Y-%m-%dT%H:%M:%S%.f", strict=False, time_unit="us")
+    local = naive.dt.replace_time_zone(
+        PARIS if local_means_paris else "UTC", ambiguous="earliest", non_existent="null"
+    ).dt.convert_time_zone("UTC")
+    return pl.coalesce(with_offset, local)
+
+
+_ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%z"
+
+
+def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
+    """Parse `start`: the common form (ISO 8601 with its offset) in one pass, the other forms
+    (space, `Z`, Paris local time) only on the rows that need them."""
+    fast = pl.col("start").str.to_datetime(
+        _ISO_WITH_OFFSET, strict=False, time_unit="us", time_zone="UTC"
+    )
+    frame = frame.with_columns(_start=fast)
+    slow = frame.filter(pl.col("_start").is_null())
+    if slow.height:
+        slow = slow.with_columns(_start=_parse_start(pl.col("start")))
+        frame = pl.concat([frame.filter(pl.col("_start").is_not_null()), slow])
+    return frame.with_columns(start=pl.col("_start")).drop("_start")
+
+
+def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
+    expr: pl.Expr = pl.lit(None, dtype=pl.String)
+    for condition, text in reversed(checks):
+        expr = pl.when(condition).then(pl.lit(text)).otherwise(expr)
+    return expr
+
+
+def _split(
+    frame: pl.DataFrame, reason: pl.Expr, *, path: Path
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    frame = frame.with_columns(_reason=reason, source=pl.lit(str(path), dtype=pl.Categorical))
+    bad = frame.filter(pl.col("_reason").is_not_null()).select(
+        "source", "source_line", "record_id", "line", reason="_reason"
+    )
+    return frame.filter(pl.col("_reason").is_null()), bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
+
+
+def _flag(column: str, *, empty_means_no: bool) -> pl.Expr:
+    text = pl.col(column).str.strip_chars().str.to_lowercase()
+    no = ["0", "false", "no", "non", *([""] if empty_means_no else [])]
+    return (
+        pl.when(text.is_in(["1", "true", "yes", "oui"])).then(True).when(text.is_in(no)).then(False)
+    )
+
+
+def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return _in_batches(path, VOICE_HEADER, lambda raw: _parse_voice(raw, path=path))
+
+
+def _parse_voice(raw: pl.DataFrame, *, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = _with_start(raw.rename({"call_id": "record_id"}))
+    parsed = raw.with_columns(
+        record_id=pl.col("record_id").str.strip_chars(),
+        line=pl.col("line").str.strip_chars(),
+        duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
+        direction=pl.col("direction").str.strip_chars().str.to_lowercase(),
+        # Required: a row cut short must not pass for a call that was not forwarded.
+        forwarded=_flag("forwarded", empty_means_no=False),
+    )
+    reason = _first_reason(
+        (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
+        (pl.col("record_id") == "", "call_id manquant"),
+        (pl.col("line") == "", "ligne manquante"),
+        (pl.col("start").is_null(), "date de début invalide (ISO 8601 attendu)"),
+        (
+            pl.col("duration_s").is_null() | (pl.col("duration_s") < 0),
+            "durée invalide (secondes, entier positif)",
+        ),
+        (~pl.col("direction").is_in(["out", "in"]), "direction invalide (out ou in)"),
+        (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
+        ((pl.col("direction") == "out") & (pl.col("callee") == ""), "numéro appelé manquant"),
+    )
+    ok, bad = _split(parsed, reason, path=path)
+    return ok.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]), bad
+
+
+def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    return _in_batches(path, MOBILE_HEADER, lambda raw: _parse_mobile(raw, path=path))
+
+
+def _parse_mobile(raw: pl.DataFrame, *, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    raw = _with_start(raw)
+    kind = pl.col("kind").str.strip_chars().str.to_lowercase()
+    parsed = raw.with_columns(
+        record_id=pl.col("record_id").str.strip_chars(),
+        line=pl.col("line").str.strip_chars(),
+        kind=kind,
+        callee=pl.when(pl.col("callee").str.strip_chars() != "").then(pl.col("callee")),
+        duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
+        bytes=pl.col("bytes").str.strip_chars().cast(pl.Int64, strict=False),
+        mcc=pl.col("mcc").str.strip_chars().cast(pl.Int64, strict=False),
+        forwarded=_flag("forwarded", empty_means_no=True),  # SMS and data have no forwarding
+    )
+    reason = _first_reason(
+        (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),
+        (pl.col("record_id") == "", "record_id manquant"),
+        (pl.col("line") == "", "ligne manquante"),
+        (pl.col("start").is_null(), "date de début invalide (ISO 8601 attendu)"),
+        (~kind.is_in(["voice", "sms", "data"]), "type invalide (voice, sms ou data)"),
+        (
+            (kind == "voice") & (pl.col("duration_s").is_null() | (pl.col("duration_s") < 0)),
+            "durée invalide (secondes, entier positif)",
+        ),
+        (
+            (kind == "data") & (pl.col("bytes").is_null() | (pl.col("bytes") < 0)),
+            "volume invalide (octets, entier positif)",
+        ),
+        (kind.is_in(["voice", "sms"]) & pl.col("callee").is_null(), "numéro appelé manquant"),
+        (pl.col("mcc").is_null(), "MCC invalide"),
+        (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
+    )
+    ok, bad = _split(parsed, reason, path=path)
+    return ok.select([pl.col(n).cast(t) for n, t in MOBILE_SCHEMA.items()]), bad
+
+
+def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+    """Asterisk cdr_csv `Master.csv` (no header; 16, 18 or 21 columns per record)."""
+    width = max(ASTERISK_COLUMNS)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    counts: list[int] = []
+    with path.open(encoding="utf-8", errors="replace", newline="") as handle:
+        text = handle.read()
+    # cdr_csv quotes every field and doubles embedded quotes: the csv module's default dialect.
+    reader = csv.reader(io.StringIO(text))
+    for row in reader:
+        if not row:
+            continue
+        numbers.append(reader.line_num)
+        counts.append(len(row))
+        rows.append((row + [""] * width)[:width])
+    names = list(ASTERISK_COLUMNS[width])
+    raw = pl.DataFrame(rows, schema=names, orient="row").with_columns(
+        source_line=pl.Series(numbers, dtype=pl.Int64),
+        _fields=pl.Series(counts, dtype=pl.Int64),
+    )
+    has_uid = pl.col("_fields").is_in([18, 21]) & (pl.col("uniqueid").str.strip_chars() != "")
+    start = _parse_start(pl.col("start"), local_means_paris=local_time)
+    parsed = raw.with_columns(
+        record_id=pl.when(has_uid)
+        .then(pl.col("uniqueid").str.strip_chars())
+        .otherwise(
+            pl.concat_str(
+                [pl.col("accountcode"), pl.col("channel"), pl.col("start"), pl.col("dst")],
+                separator="|",
+            )
+        ),
+        line=pl.col("accountcode").str.strip_chars(),
+        start=start,
+        duration_s=pl.col("billsec").str.strip_chars().cast(pl.Int64, strict=False),
+        callee=pl.col("dst").str.strip_chars(),
+        caller=pl.col("src"),
+        direction=pl.lit("out"),
+        forwarded=pl.lit(False),
+        disposition=pl.col("disposition").str.strip_chars().str.to_uppercase(),
+    )
+    reason = _first_reason(
+        (
+            ~pl.col("_fields").is_in(list(ASTERISK_COLUMNS)),
+            "nombre de colonnes inattendu pour un Master.csv (16, 18 ou 21)",
+        ),
+        (pl.col("line") == "", "accountcode (ligne) manquant"),
+        (pl.col("start").is_null(), "date de début invalide (AAAA-MM-JJ HH:MM:SS attendu)"),
+        (
+            pl.col("duration_s").is_null() | (pl.col("duration_s") < 0),
+            "billsec invalide (secondes, entier positif)",
+        ),
+        (
+            (pl.col("disposition") == "ANSWERED") & (pl.col("callee") == ""),
+            "dst (numéro appelé) manquant",
+        ),
+    )
+    ok, bad = _split(parsed, reason, path=path)
+    answered = ok.filter(pl.col("disposition") == "ANSWERED")
+    return (
+        answered.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]),
+        bad,
+        ok.height - answered.height,
+    )

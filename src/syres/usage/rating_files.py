@@ -1,0 +1,211 @@
+"""Rate usage files into the published output files of SPEC §12; no Django, no database.
+
+`DIR/rated.parquet` (one row per rated record), `DIR/summary.csv` (one row per line and month),
+`DIR/rejected.csv` (file, line number, reason of every record not rated) and `DIR/actions.csv`
+(block data, SMS notice, throttle: once each, at the record that reached the cap).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+from syres.domain.money import micro_eur_to_decimal
+from syres.domain.rating import Overage, RatingResult, rate_usage
+from syres.domain.terms import Terms
+from syres.usage.importers import ImportedUsage, read_lines_file, read_usage_files
+
+RATED_FILE = "rated.parquet"
+SUMMARY_FILE = "summary.csv"
+REJECTED_FILE = "rejected.csv"
+ACTIONS_FILE = "actions.csv"
+MONEY_COLUMNS = {
+    "amount_micro": "amount",
+    "amount_if_retroactive_micro": "amount_if_retroactive",
+    "amount_beyond_micro": "amount_beyond",
+    "amount_voice_micro": "amount_voice",
+    "amount_sms_micro": "amount_sms",
+    "amount_data_micro": "amount_data",
+}
+
+Step = Callable[[str], None]
+# Lines are independent (every counter is per line), so a large run is rated in slices of lines
+# of about this many records: memory holds one slice's intermediate tables, not all of them.
+SLICE_RECORDS = 1_000_000
+
+
+@dataclass(frozen=True)
+class RateReport:
+    """What a run did, for the one-screen summary."""
+
+    out_dir: Path
+    files: list[tuple[str, str, int]]
+    records: int
+    rated: int
+    rejected: int
+    skipped: int
+    lines: int
+    months: list[str]
+    amount: Decimal
+    amount_if_retroactive: Decimal
+    breaches: list[tuple[str, str, str]]  # (line, period, breaches)
+    call_centre_flags: list[tuple[str, str]]
+    actions: int
+
+
+def eur_text(micro: int) -> str:
+    """An exact amount in euros as plain text (`12.04`), from integer micro-euros."""
+    return format(micro_eur_to_decimal(micro), "f")
+
+
+def rate_files(
+    *,
+    lines_path: Path,
+    usage_paths: Sequence[Path],
+    out_dir: Path,
+    terms: Terms,
+    overage: Overage = "beyond",
+    asterisk_local_time: bool = False,
+    step: Step | None = None,
+) -> RateReport:
+    """Read, rate and write (SPEC §12). `step` is told each phase as it starts."""
+    tell = step or (lambda _name: None)
+    tell("lecture des lignes")
+    lines = read_lines_file(lines_path)
+    tell("lecture des fichiers d'usage")
+    imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
+    accepted = imported.records
+    slices = max(1, -(-accepted // SLICE_RECORDS))
+    voice_parts = _partitions(imported.voice, slices)
+    mobile_parts = _partitions(imported.mobile, slices)
+    line_parts = _partitions(lines, slices)
+    imported.voice, imported.mobile = imported.voice.clear(), imported.mobile.clear()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results: list[RatingResult] = []
+    writer: pq.ParquetWriter | None = None
+    try:
+        for index in range(slices):
+            tell(f"valorisation ({index + 1}/{slices})" if slices > 1 else "valorisation")
+            result = rate_usage(
+                voice=voice_parts.pop(index),
+                mobile=mobile_parts.pop(index),
+                lines=line_parts.pop(index),
+                terms=terms,
+                overage=overage,
+            )
+            table = result.rated.to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(out_dir / RATED_FILE, table.schema, compression="lz4")
+            writer.write_table(table.cast(writer.schema))
+            # Keep the small tables; the detail is on disk already.
+            results.append(
+                RatingResult(
+                    rated=result.rated.clear(),
+                    summary=result.summary,
+                    actions=result.actions,
+                    rejected=result.rejected,
+                )
+            )
+    finally:
+        if writer is not None:
+            writer.close()
+    tell("écriture des résultats")
+    merged = RatingResult(
+        rated=pl.DataFrame(),
+        summary=pl.concat([r.summary for r in results]).sort("line", "period"),
+        actions=pl.concat([r.actions for r in results]),
+        rejected=pl.concat([r.rejected for r in results]),
+    )
+    write_outputs(merged, imported=imported, out_dir=out_dir, rated_written=True)
+    return _report(merged, imported=imported, out_dir=out_dir, accepted=accepted)
+
+
+def _partitions(frame: pl.DataFrame, slices: int) -> dict[int, pl.DataFrame]:
+    """The frame cut by line: a line's records (and its duplicates) fall in the same slice."""
+    if slices == 1:
+        return {0: frame}
+    keyed = frame.with_columns(_slice=(pl.col("line").hash(seed=7) % slices).cast(pl.Int64))
+    parts = {
+        int(key): part.drop("_slice")
+        for (key,), part in keyed.partition_by("_slice", as_dict=True).items()
+    }
+    return {index: parts.get(index, frame.clear()) for index in range(slices)}
+
+
+def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
+    """The summary with exact decimal amounts in place of micro-euros."""
+    converted = summary.with_columns(
+        [
+            pl.col(micro).map_elements(eur_text, return_dtype=pl.String).alias(name)
+            for micro, name in MONEY_COLUMNS.items()
+        ]
+    ).drop(list(MONEY_COLUMNS))
+    first = [
+        "line",
+        "platform",
+        "period",
+        "channels",
+        "outgoing_calls",
+        "outgoing_s",
+        "distinct_numbers",
+        "limit_s",
+        "limit_numbers",
+        "breaches",
+        "billable_units",
+        "amount",
+        "amount_if_retroactive",
+        "call_centre_flag",
+    ]
+    return converted.select(first + [c for c in converted.columns if c not in first])
+
+
+def write_outputs(
+    result: RatingResult, *, imported: ImportedUsage, out_dir: Path, rated_written: bool = False
+) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    if not rated_written:
+        result.rated.write_parquet(out_dir / RATED_FILE, compression="lz4", statistics=False)
+    summary_for_csv(result.summary).with_columns(
+        pl.col("call_centre_flag").cast(pl.Int8)
+    ).write_csv(out_dir / SUMMARY_FILE)
+    rejected = pl.concat([imported.rejected, result.rejected]).sort("source", "source_line")
+    rejected.select(
+        file="source",
+        line_number="source_line",
+        record_id="record_id",
+        line="line",
+        reason="reason",
+    ).write_csv(out_dir / REJECTED_FILE)
+    result.actions.with_columns(
+        pl.col("start").dt.convert_time_zone("Europe/Paris").dt.to_string("%Y-%m-%dT%H:%M:%S%:z")
+    ).write_csv(out_dir / ACTIONS_FILE)
+
+
+def _report(
+    result: RatingResult, *, imported: ImportedUsage, out_dir: Path, accepted: int
+) -> RateReport:
+    summary = result.summary
+    breached = summary.filter(pl.col("breaches") != "")
+    flagged = summary.filter(pl.col("call_centre_flag"))
+    return RateReport(
+        out_dir=out_dir,
+        files=imported.files,
+        records=accepted + imported.rejected.height + imported.skipped,
+        rated=accepted - result.rejected.height,
+        rejected=imported.rejected.height + result.rejected.height,
+        skipped=imported.skipped,
+        lines=summary.get_column("line").n_unique(),
+        months=sorted(summary.get_column("period").unique().to_list()),
+        amount=micro_eur_to_decimal(int(summary.get_column("amount_micro").sum())),
+        amount_if_retroactive=micro_eur_to_decimal(
+            int(summary.get_column("amount_if_retroactive_micro").sum())
+        ),
+        breaches=list(breached.select("line", "period", "breaches").iter_rows()),
+        call_centre_flags=list(flagged.select("line", "period").iter_rows()),
+        actions=result.actions.height,
+    )

@@ -1,0 +1,192 @@
+"""`syres rate` end to end (SPEC §12): a generated month and a real-looking Asterisk Master.csv."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from syres.domain.periods import Month
+from syres.terms import load_terms
+from syres.usage import rating_files
+from syres.usage.rating_files import rate_files
+from syres.usage.synthetic import (
+    make_lines,
+    mobile_frame,
+    voice_frame,
+    write_lines_csv,
+    write_mobile_csv,
+    write_voice_csv,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+SYRES = [sys.executable, "-m", "syres.cli"]
+SUMMARY_COLUMNS = [
+    "line",
+    "platform",
+    "period",
+    "channels",
+    "outgoing_calls",
+    "outgoing_s",
+    "distinct_numbers",
+    "limit_s",
+    "limit_numbers",
+    "breaches",
+    "billable_units",
+    "amount",
+    "amount_if_retroactive",
+    "call_centre_flag",
+]
+RATED_COLUMNS = [
+    "record_id",
+    "line",
+    "period",
+    "destination_class",
+    "region",
+    "included_s",
+    "billable_s",
+    "billable_units",
+    "unit_rate",
+    "amount",
+    "reason",
+]
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SYRES, *args], capture_output=True, text=True, check=False)
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_rate_rates_a_generated_month_into_the_published_files(tmp_path: Path) -> None:
+    lines = make_lines(trunks=20, mobiles=5)
+    month = Month(2026, 3)
+    write_lines_csv(tmp_path / "lines.csv", lines.all)
+    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=20_000, lines=lines, month=month))
+    write_mobile_csv(tmp_path / "mobile.csv", mobile_frame(records=3_000, lines=lines, month=month))
+    out = tmp_path / "out"
+
+    result = run(
+        "rate", "--lines", str(tmp_path / "lines.csv"),
+        str(tmp_path / "voice.csv"), str(tmp_path / "mobile.csv"), "--out", str(out),
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert "montant facturable" in result.stdout
+    rated = pl.read_parquet(out / "rated.parquet")
+    assert set(RATED_COLUMNS) <= set(rated.columns)
+    assert rated.height == 23_000
+    assert rated["record_id"].n_unique() == 23_000
+    summary = read_csv(out / "summary.csv")
+    assert list(summary[0])[: len(SUMMARY_COLUMNS)] == SUMMARY_COLUMNS
+    assert len(summary) == 25  # one row per line, one month
+    assert read_csv(out / "rejected.csv") == []
+    # The summary is the sum of the detail.
+    total = sum(float(row["amount"]) for row in summary)
+    assert abs(total - float(rated["amount"].cast(pl.Float64).sum())) < 1e-6
+    assert any(row["breaches"] for row in summary)
+
+
+def test_rate_reads_an_asterisk_master_csv_and_rejects_its_malformed_lines(
+    tmp_path: Path,
+) -> None:
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line,platform,channels\nT1,sewan,1\n", encoding="utf-8")
+    out = tmp_path / "out"
+    master = FIXTURES / "Master.csv"
+
+    result = run("rate", "--lines", str(lines), str(master), "--out", str(out))
+
+    assert result.returncode == 0, result.stderr
+    rejected = read_csv(out / "rejected.csv")
+    assert [(row["file"], row["line_number"]) for row in rejected] == [
+        (str(master), str(number)) for number in (7, 8, 9, 10, 11, 12)
+    ]
+    reasons = {int(row["line_number"]): row["reason"] for row in rejected}
+    assert reasons[11].startswith("ligne inconnue")
+    assert reasons[12].startswith("doublon")
+    rated = pl.read_parquet(out / "rated.parquet")
+    assert rated.height == 5  # 6 answered, well-formed calls of T1, one of them twice
+    emergency = rated.filter(pl.col("destination_class") == "emergency")
+    assert emergency["amount"].to_list() == [0]
+    assert emergency["callee"].to_list() == [None]
+    summary = read_csv(out / "summary.csv")
+    # The call on 31 March 21:59 UTC is 23:59 in Paris: still March.
+    assert [row["period"] for row in summary] == ["2026-03"]
+    assert summary[0]["outgoing_calls"] == "4"  # the emergency call counts for nothing
+
+
+def test_rate_exits_non_zero_on_rejects_only_with_strict(tmp_path: Path) -> None:
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line,platform,channels\nT1,sewan,1\n", encoding="utf-8")
+    master = str(FIXTURES / "Master.csv")
+    assert run("rate", "--lines", str(lines), master, "--out", str(tmp_path / "a")).returncode == 0
+    strict = run("rate", "--lines", str(lines), master, "--out", str(tmp_path / "b"), "--strict")
+    assert strict.returncode == 1
+
+
+def test_rate_retroactive_makes_the_retroactive_amount_the_amount_r_sip_6(
+    tmp_path: Path,
+) -> None:
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line,platform,channels\nT1,wazo,1\n", encoding="utf-8")
+    voice = tmp_path / "voice.csv"
+    rows = ["call_id,line,start,duration_s,caller,callee,direction,forwarded"]
+    rows += [
+        f"c{i},T1,2026-03-02T{8 + i // 60:02d}:{i % 60:02d}:00+01:00,61,0565000000,01{i:08d},out,0"
+        for i in range(200)  # 200 distinct numbers: one beyond WAZO's 199
+    ]
+    voice.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    run("rate", "--lines", str(lines), str(voice), "--out", str(tmp_path / "beyond"))
+    run(
+        "rate", "--lines", str(lines), str(voice), "--out", str(tmp_path / "retro"),
+        "--overage", "retroactive",
+    )  # fmt: skip
+    beyond = read_csv(tmp_path / "beyond" / "summary.csv")[0]
+    retro = read_csv(tmp_path / "retro" / "summary.csv")[0]
+    assert (beyond["amount"], beyond["amount_if_retroactive"]) == ("0.04", "8")
+    assert (retro["amount"], retro["amount_if_retroactive"]) == ("8", "8")
+    assert beyond["breaches"] == "over_numbers"
+
+
+def test_rate_refuses_an_unknown_platform_with_the_line_number(tmp_path: Path) -> None:
+    lines = tmp_path / "lines.csv"
+    lines.write_text("line,platform,channels\nT1,orange,1\n", encoding="utf-8")
+    result = run(
+        "rate", "--lines", str(lines), str(FIXTURES / "Master.csv"), "--out", str(tmp_path)
+    )
+    assert result.returncode == 1
+    assert "lines.csv:2 : plateforme inconnue 'orange'" in result.stderr
+
+
+def test_rating_in_slices_of_lines_gives_the_same_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large run is rated slice by slice (per line); the result is the same as in one go."""
+    lines = make_lines(trunks=12, mobiles=3)
+    month = Month(2026, 3)
+    write_lines_csv(tmp_path / "lines.csv", lines.all)
+    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=6_000, lines=lines, month=month))
+    write_mobile_csv(tmp_path / "mobile.csv", mobile_frame(records=900, lines=lines, month=month))
+    paths = [tmp_path / "voice.csv", tmp_path / "mobile.csv"]
+    terms = load_terms()
+    rate_files(
+        lines_path=tmp_path / "lines.csv", usage_paths=paths, out_dir=tmp_path / "one", terms=terms
+    )
+    monkeypatch.setattr(rating_files, "SLICE_RECORDS", 1_000)
+    report = rate_files(
+        lines_path=tmp_path / "lines.csv", usage_paths=paths, out_dir=tmp_path / "many", terms=terms
+    )
+    assert report.rated == 6_900
+    as_text = [pl.col(pl.Categorical, pl.Enum).cast(pl.String)]
+    one = pl.read_parquet(tmp_path / "one" / "rated.parquet").with_columns(as_text)
+    many = pl.read_parquet(tmp_path / "many" / "rated.parquet").with_columns(as_text)
+    assert one.sort("record_id").equals(many.sort("record_id"))
+    assert read_csv(tmp_path / "one" / "summary.csv") == read_csv(tmp_path / "many" / "summary.csv")

@@ -1,0 +1,187 @@
+"""Destination classification (R-DEST-1..4): the French plan, overseas, international."""
+
+from __future__ import annotations
+
+import phonenumbers
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syres.domain.rating import DestinationClass, classify_callees
+from syres.domain.terms import Terms
+
+C = DestinationClass
+
+
+def classify(terms: Terms, *callees: str) -> dict[str, tuple[str, str | None, int | None]]:
+    table = classify_callees(pl.Series(list(callees)), terms=terms)
+    return {
+        row["callee"]: (row["destination_class"], row["region"], row["number"])
+        for row in table.iter_rows(named=True)
+    }
+
+
+@pytest.mark.parametrize(
+    ("callee", "expected", "region", "number"),
+    [
+        ("0145678912", C.NATIONAL_FIXED, "FR", 33145678912),
+        ("+33 1 45 67 89 12", C.NATIONAL_FIXED, "FR", 33145678912),
+        ("0033145678912", C.NATIONAL_FIXED, "FR", 33145678912),
+        ("05.61.23.45.67", C.NATIONAL_FIXED, "FR", 33561234567),
+        ("0912345678", C.NATIONAL_FIXED, "FR", 33912345678),
+        ("0612345678", C.NATIONAL_MOBILE, "FR", 33612345678),
+        ("0712345678", C.NATIONAL_MOBILE, "FR", 33712345678),
+        ("0800123456", C.SPECIAL_FREE, "FR", 33800123456),
+        ("0805123456", C.SPECIAL_FREE, "FR", 33805123456),
+        ("0806123456", C.SPECIAL, "FR", 33806123456),
+        ("0892123456", C.SPECIAL, "FR", 33892123456),
+        ("3949", C.SHORT_NUMBER, "FR", None),
+        ("118712", C.DIRECTORY, "FR", None),
+    ],
+)
+def test_the_french_plan_classifies_by_prefix_r_dest_1_r_dest_2(
+    terms: Terms, callee: str, expected: DestinationClass, region: str, number: int | None
+) -> None:
+    assert classify(terms, callee)[callee] == (expected.value, region, number)
+
+
+@pytest.mark.parametrize("callee", ["15", "17", "18", "112", "114", "115", "119", "116000", "196"])
+def test_emergency_numbers_are_classified_emergency_r_dest_2(terms: Terms, callee: str) -> None:
+    assert classify(terms, callee)[callee][0] == C.EMERGENCY.value
+
+
+@pytest.mark.parametrize(
+    ("callee", "expected", "region"),
+    [
+        ("0590271234", C.NATIONAL_FIXED, "BL"),  # +590 590 27…: Saint-Barthélemy's range
+        ("0590101234", C.NATIONAL_FIXED, "GP"),
+        ("0690001234", C.NATIONAL_MOBILE, "GP"),
+        ("0596301234", C.NATIONAL_FIXED, "MQ"),
+        ("0594101234", C.NATIONAL_FIXED, "GF"),
+        ("0262161234", C.NATIONAL_FIXED, "RE"),
+        ("0692123456", C.NATIONAL_MOBILE, "RE"),
+        ("0639012345", C.NATIONAL_MOBILE, "YT"),
+        ("+262 269 60 12 34", C.NATIONAL_FIXED, "YT"),
+        ("+590 690 00 12 34", C.NATIONAL_MOBILE, "GP"),
+    ],
+)
+def test_overseas_departments_are_national_with_their_own_region_r_dest_1(
+    terms: Terms, callee: str, expected: DestinationClass, region: str
+) -> None:
+    cls, got_region, number = classify(terms, callee)[callee]
+    assert (cls, got_region) == (expected.value, region)
+    assert number is not None
+    parsed = phonenumbers.parse(f"+{number}")
+    assert phonenumbers.region_code_for_number(parsed) == region
+
+
+@pytest.mark.parametrize("callee", ["abc", "", "12", "+999123456", "0012", "01234"])
+def test_a_callee_that_is_no_number_is_invalid(terms: Terms, callee: str) -> None:
+    assert classify(terms, callee)[callee][0] == C.INVALID.value
+
+
+def _included_regions(terms: Terms) -> list[str]:
+    regions = {c for p in terms.platforms.values() for c in p.included_countries}
+    regions |= set(terms.rates.international) | set(terms.rating.overseas_regions)
+    return sorted(regions - {terms.rating.home_country})
+
+
+_TYPE_NAMES = {
+    phonenumbers.PhoneNumberType.FIXED_LINE: "fixed",
+    phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed",
+    phonenumbers.PhoneNumberType.MOBILE: "mobile",
+}
+
+
+def _expected(terms: Terms, e164: str) -> tuple[str, str | None]:
+    parsed = phonenumbers.parse(e164)
+    region = phonenumbers.region_code_for_number(parsed)
+    kind = _TYPE_NAMES.get(phonenumbers.number_type(parsed), "other")
+    if region is None:
+        region = phonenumbers.region_code_for_country_code(parsed.country_code)
+    if region in terms.rating.overseas_regions and kind != "other":
+        return f"national_{kind}", region
+    return f"international_{kind}", region
+
+
+def test_the_table_agrees_with_phonenumbers_on_every_included_country(terms: Terms) -> None:
+    """R-DEST-3: fixed and mobile example numbers of every included country (and of every
+    country with a rate) get phonenumbers' region and type."""
+    numbers = []
+    for region in _included_regions(terms):
+        for kind in (
+            phonenumbers.PhoneNumberType.FIXED_LINE,
+            phonenumbers.PhoneNumberType.MOBILE,
+            phonenumbers.PhoneNumberType.TOLL_FREE,
+        ):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                numbers.append(
+                    phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+                )
+    assert len(numbers) > 150
+    got = classify(terms, *numbers)
+    mismatches = {
+        n: (got[n][:2], _expected(terms, n)) for n in numbers if got[n][:2] != _expected(terms, n)
+    }
+    assert mismatches == {}
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_the_table_agrees_with_phonenumbers_on_numbers_near_real_ones(
+    terms: Terms, data: st.DataObject
+) -> None:
+    """R-DEST-3/4: real example numbers with their last digits changed."""
+    regions = _included_regions(terms)
+    region = data.draw(st.sampled_from(regions))
+    kind = data.draw(
+        st.sampled_from(
+            [phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE]
+        )
+    )
+    example = phonenumbers.example_number_for_type(region, kind)
+    if example is None:
+        return
+    e164 = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
+    tail = data.draw(st.text(alphabet="0123456789", min_size=1, max_size=4))
+    mutated = e164[: len(e164) - len(tail)] + tail
+    assert classify(terms, mutated)[mutated][:2] == _expected(terms, mutated)
+
+
+def test_us_and_canadian_numbers_are_fixed_since_nanp_cannot_tell_r_dest_3(terms: Terms) -> None:
+    got = classify(terms, "+14155550123", "+14165550123", "+12015550123")
+    assert got["+14155550123"][:2] == (C.INTERNATIONAL_FIXED.value, "US")
+    assert got["+14165550123"][:2] == (C.INTERNATIONAL_FIXED.value, "CA")
+
+
+def test_each_rate_comes_from_the_terms_r_dest_2_r_dest_4(terms: Terms) -> None:
+    table = classify_callees(
+        pl.Series(
+            [
+                "0145678912",
+                "0612345678",
+                "0892123456",
+                "3949",
+                "118712",
+                "15",
+                "+8613912345678",
+                "+861012345678",
+                "+6621234567",
+                "+2250123456789",
+            ]
+        ),
+        terms=terms,
+    )
+    rates = dict(zip(table["callee"], table["rate_micro"], strict=True))
+    assert rates["0145678912"] == 20_000
+    assert rates["0612345678"] == 50_000
+    assert rates["0892123456"] == 150_000
+    assert rates["3949"] == 250_000
+    assert rates["118712"] == 1_500_000
+    assert rates["15"] == 0
+    assert rates["+8613912345678"] == 80_000  # CN mobile
+    assert rates["+861012345678"] == 40_000  # CN fixed
+    assert rates["+6621234567"] == 60_000  # TH fixed
+    assert rates["+2250123456789"] == 600_000  # CI: no country rate, default mobile

@@ -1,0 +1,157 @@
+"""Usage file importers (SPEC §12): canonical CSV and Asterisk Master.csv, rejects with reasons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from syres.usage import importers
+from syres.usage.importers import (
+    UnableToReadUsage,
+    detect_format,
+    read_lines_file,
+    read_usage_files,
+)
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+MASTER = FIXTURES / "Master.csv"
+HEADER = "call_id,line,start,duration_s,caller,callee,direction,forwarded\n"
+
+
+def test_an_asterisk_master_csv_is_read_answered_calls_only() -> None:
+    imported = read_usage_files([MASTER])
+    assert detect_format(MASTER) == "asterisk"
+    voice = {row["record_id"]: row for row in imported.voice.iter_rows(named=True)}
+    # 16 columns: no uniqueid, the record id is built from the call; 18 and 21: the uniqueid.
+    assert "1772442000.3" in voice
+    assert "1772445600.5" in voice
+    first = next(r for r in voice.values() if r["callee"] == "0612345678")
+    assert first["line"] == "T1"
+    assert first["duration_s"] == 120  # billsec, not duration
+    assert first["start"] == datetime(2026, 3, 2, 8, 15, 1, tzinfo=UTC)
+    assert imported.skipped == 1  # NO ANSWER is no call
+
+
+def test_asterisk_dates_can_be_read_as_paris_local_time() -> None:
+    imported = read_usage_files([MASTER], asterisk_local_time=True)
+    row = imported.voice.filter(imported.voice["record_id"] == "1772442000.3").row(0, named=True)
+    assert row["start"] == datetime(2026, 3, 2, 8, 0, 0, tzinfo=UTC)  # 09:00 CET
+
+
+def test_every_malformed_asterisk_record_is_rejected_with_its_line_and_reason() -> None:
+    rejected = read_usage_files([MASTER]).rejected
+    by_line = dict(zip(rejected["source_line"], rejected["reason"], strict=True))
+    assert by_line[7].startswith("nombre de colonnes inattendu")
+    assert by_line[8].startswith("date de début invalide")
+    assert by_line[9].startswith("billsec invalide")
+    assert by_line[10].startswith("dst (numéro appelé) manquant")
+    assert set(rejected["source"]) == {str(MASTER)}
+
+
+def test_the_canonical_voice_csv_accepts_offsets_and_paris_local_time(tmp_path: Path) -> None:
+    path = tmp_path / "voice.csv"
+    path.write_text(
+        "call_id,line,start,duration_s,caller,callee,direction,forwarded\n"
+        "a,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,out,0\n"
+        "b,T1,2026-03-02 09:00:00,60,0565000000,0145678912,out,1\n"
+        "c,T1,2026-03-02T08:00:00Z,60,0565000000,0145678912,in,0\n"
+        "d,T1,2026-03-29T02:30:00,60,0565000000,0145678912,out,0\n"
+        "e,T1,yesterday,60,0565000000,0145678912,out,0\n"
+        "f,T1,2026-03-02T09:00:00+01:00,-1,0565000000,0145678912,out,0\n"
+        "g,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,sideways,0\n"
+        "h,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,out\n"
+        "i,T1,2026-03-02T09:00:00+01:00,60,0565000000,,out,0\n",
+        encoding="utf-8",
+    )
+    imported = read_usage_files([path])
+    starts = dict(zip(imported.voice["record_id"], imported.voice["start"], strict=True))
+    assert starts["a"] == starts["b"] == starts["c"] == datetime(2026, 3, 2, 8, tzinfo=UTC)
+    forwarded = dict(zip(imported.voice["record_id"], imported.voice["forwarded"], strict=True))
+    assert forwarded == {"a": False, "b": True, "c": False}
+    reasons = dict(zip(imported.rejected["record_id"], imported.rejected["reason"], strict=True))
+    assert reasons["d"].startswith("date de début invalide")  # 02:30 does not exist that night
+    assert reasons["e"].startswith("date de début invalide")
+    assert reasons["f"].startswith("durée invalide")
+    assert reasons["g"].startswith("direction invalide")
+    assert reasons["h"].startswith("renvoi invalide")
+    assert reasons["i"] == "numéro appelé manquant"
+    lines = dict(zip(imported.rejected["record_id"], imported.rejected["source_line"], strict=True))
+    assert lines["d"] == 5
+
+
+def test_a_row_with_too_many_fields_is_rejected_not_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "voice.csv"
+    path.write_text(
+        "call_id,line,start,duration_s,caller,callee,direction,forwarded\n"
+        "a,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,out,0\n"
+        "b,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,out,0,extra\n",
+        encoding="utf-8",
+    )
+    imported = read_usage_files([path])
+    assert imported.voice["record_id"].to_list() == ["a"]
+    assert imported.rejected.select("source_line", "reason").rows() == [
+        (3, "nombre de champs incorrect")
+    ]
+
+
+def test_the_mobile_csv_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "mobile.csv"
+    path.write_text(
+        "record_id,line,start,kind,callee,duration_s,bytes,mcc,forwarded\n"
+        "v,M1,2026-03-02T09:00:00+01:00,voice,0612345678,60,,208,0\n"
+        "s,M1,2026-03-02T09:01:00+01:00,sms,0612345678,,,208,\n"
+        "d,M1,2026-03-02T09:02:00+01:00,data,,,123456,228,\n"
+        "x,M1,2026-03-02T09:03:00+01:00,fax,,,,208,\n"
+        "y,M1,2026-03-02T09:04:00+01:00,data,,,,208,\n",
+        encoding="utf-8",
+    )
+    imported = read_usage_files([path])
+    assert imported.mobile["record_id"].to_list() == ["v", "s", "d"]
+    assert imported.mobile["bytes"].to_list() == [None, None, 123456]
+    reasons = dict(zip(imported.rejected["record_id"], imported.rejected["reason"], strict=True))
+    assert reasons["x"].startswith("type invalide")
+    assert reasons["y"].startswith("volume invalide")
+
+
+def test_an_unknown_file_format_is_refused_with_the_expected_headers(tmp_path: Path) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(UnableToReadUsage, match="format inconnu"):
+        read_usage_files([path])
+
+
+def test_the_lines_file_refuses_an_unknown_platform(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("line,platform,channels\nT1,sewan,2\nT2,orange,1\n", encoding="utf-8")
+    with pytest.raises(UnableToReadUsage, match="plateforme inconnue 'orange'"):
+        read_lines_file(path)
+
+
+def test_a_large_file_is_read_in_batches_with_the_same_records_and_line_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "voice.csv"
+    rows = [
+        f"c{i},T1,2026-03-02T09:{i % 60:02d}:00+01:00,60,0565000000,01{i:08d},out,0"
+        for i in range(500)
+    ]
+    rows[123] = "c123,T1,2026-03-02T09:00:00+01:00,-60,0565000000,0100000123,out,0"
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    whole = read_usage_files([path])
+    monkeypatch.setattr(importers, "BATCH_BYTES", 1_000)
+    batched = read_usage_files([path])
+    assert batched.voice.sort("record_id").equals(whole.voice.sort("record_id"))
+    assert batched.rejected.select("source_line", "reason").rows() == [
+        (125, "durée invalide (secondes, entier positif)")
+    ]
+    assert whole.rejected.select("source_line").rows() == [(125,)]
+
+
+def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
+    path = tmp_path / "Master.csv"
+    path.write_text("", encoding="utf-8")
+    imported = read_usage_files([path])
+    assert (imported.records, imported.rejected.height) == (0, 0)
+    assert imported.files == [(str(path), "empty", 0)]
