@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from syres import __version__
+from syres.cli.contracts import contracts_group
 from syres.cli.terms import terms_group
 from syres.cli.web import demo_command, manage_command, serve_command
 
@@ -19,6 +20,7 @@ cli.add_command(terms_group)
 cli.add_command(serve_command)
 cli.add_command(manage_command)
 cli.add_command(demo_command)
+cli.add_command(contracts_group)
 
 
 def main() -> None:
