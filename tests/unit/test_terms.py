@@ -240,3 +240,12 @@ def test_an_accessory_without_a_replacement_value_is_refused() -> None:
     assert old in SHIPPED_TEXT
     error = _refusal(SHIPPED_TEXT.replace(old, "", 1))
     assert any("accessory_replacement_values lacks Cordon" in r for _, r in error.problems)
+
+
+def test_quotes_and_orders_have_their_numbering_and_cgv_reference(terms: Terms) -> None:
+    """R-ORD-1: the quote prints the CGV reference; quotes and orders have number prefixes."""
+    assert terms.quotes.number_prefix == "DV"
+    assert terms.orders.number_prefix == "BC"
+    assert "Conditions générales de vente" in terms.quotes.cgv_reference
+    error = _refusal(SHIPPED_TEXT.replace('number_prefix = "DV"', 'number_prefix = "dv-1"', 1))
+    assert any(key == "quotes.number_prefix" for key, _ in error.problems), error.problems

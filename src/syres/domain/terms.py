@@ -106,7 +106,11 @@ class Subscription(_Terms):
 
 
 class Quotes(_Terms):
+    """Quotes (CGV art. 9; SPEC R-ORD-1)."""
+
     validity_months: PositiveCount
+    number_prefix: Annotated[StrictStr, Field(pattern=r"^[A-Z]{1,5}$")]
+    cgv_reference: Text
 
 
 class ModemSite(_Terms):
@@ -119,6 +123,7 @@ class ModemSite(_Terms):
 class Orders(_Terms):
     """Deposit and lead times (CGV art. 9, 10; SPEC R-ORD-2, R-ORD-3)."""
 
+    number_prefix: Annotated[StrictStr, Field(pattern=r"^[A-Z]{1,5}$")]
     deposit_share: Share
     lead_time_days: PositiveCount
     fibre_construction_weeks_min: PositiveCount
