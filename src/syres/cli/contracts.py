@@ -1,8 +1,9 @@
-"""`syres contracts …`: notice end and FTTO GTR deadline."""
+"""`syres contracts …`: notice end, FTTO GTR deadline, taking deliveries over, ending the
+services whose end came."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 import click
 
@@ -40,5 +41,42 @@ def gtr_command(reported: datetime) -> None:
     )
 
 
+@click.command(name="apply-ends")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Date of the run (default: today, Paris time).",
+)
+def apply_ends_command(as_of: datetime | None) -> None:
+    """Terminate the services whose end date has come and end the contracts left without
+    services (R-END-3). Safe to run again; run it daily."""
+    from syres.cli.django_setup import setup_django
+
+    setup_django()
+    from syres.contracts.services import apply_due_ends
+
+    day: date = as_of.date() if as_of is not None else datetime.now(tz=PARIS).date()
+    ended = apply_due_ends(as_of=day)
+    click.echo(f"{day:%d/%m/%Y} : {len(ended)} contrat(s) terminé(s).")
+
+
+@click.command(name="take-over")
+def take_over_command() -> None:
+    """Turn the services and equipment delivered by the orders app into contract services and
+    equipment items (R-ORD-7, R-EQ-1). Safe to run again."""
+    from syres.cli.django_setup import setup_django
+
+    setup_django()
+    from syres.contracts.services import take_over_delivered_services
+    from syres.equipment.services import take_over_delivered_equipment
+
+    services = take_over_delivered_services()
+    items = take_over_delivered_equipment()
+    click.echo(f"{len(services)} service(s) et {len(items)} équipement(s) repris des livraisons.")
+
+
 contracts_group.add_command(notice_command)
 contracts_group.add_command(gtr_command)
+contracts_group.add_command(apply_ends_command)
+contracts_group.add_command(take_over_command)

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.core.management import call_command
 
 from syres.accounts.services import ensure_superuser
+from syres.contracts.services import take_over_delivered_services
+from syres.equipment.services import take_over_delivered_equipment
 
 DEMO_STAFF_USERNAME = "admin"
 # The demo database only; a real installation creates its staff with `syres manage`.
@@ -30,4 +32,12 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
         username=DEMO_STAFF_USERNAME, password=password, email="admin@syres-telecom.example"
     )
     echo("Staff administrator " + ("created." if created else "already present."))
+    _take_over_deliveries(echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)
+
+
+def _take_over_deliveries(echo: Callable[[str], None]) -> None:
+    """Contracts and equipment: turn the demo deliveries into services and items (idempotent)."""
+    services = take_over_delivered_services()
+    items = take_over_delivered_equipment()
+    echo(f"Contracts: {len(services)} service(s) and {len(items)} equipment item(s) taken over.")

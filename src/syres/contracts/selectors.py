@@ -1,0 +1,125 @@
+"""Reads on contracts, services, suspensions, terminations and support tickets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from syres.contracts.models import (
+    Contract,
+    Service,
+    ServiceState,
+    Suspension,
+    Termination,
+    TerminationLine,
+    Ticket,
+)
+from syres.domain import contracts as rules
+from syres.domain.periods import Month
+from syres.domain.support import GtrOutcome, gtr_outcome
+from syres.terms import load_terms
+
+
+def get_contract(contract_id: int) -> Contract:
+    return Contract.objects.get(pk=contract_id)
+
+
+def get_service(service_id: int) -> Service:
+    return Service.objects.select_related("contract").get(pk=service_id)
+
+
+def open_contract_of(customer: Any) -> Contract | None:
+    return Contract.objects.filter(customer=customer, ended_on__isnull=True).first()
+
+
+def contracts_of(customer: Any) -> QuerySet[Contract]:
+    return Contract.objects.filter(customer=customer).order_by("started_on", "pk")
+
+
+def services_of(contract: Contract) -> QuerySet[Service]:
+    return contract.services.order_by("delivery_date", "pk")
+
+
+def live_services_of(customer: Any) -> QuerySet[Service]:
+    """Services not terminated (active or suspended) of every contract of the customer."""
+    return (
+        Service.objects.filter(contract__customer=customer)
+        .exclude(state=ServiceState.TERMINATED)
+        .order_by("delivery_date", "pk")
+    )
+
+
+def service_by_source(source_ref: str) -> Service | None:
+    return Service.objects.filter(source_ref=source_ref).first()
+
+
+def suspensions_of(service: Service) -> QuerySet[Suspension]:
+    return service.suspensions.order_by("start_at", "pk")
+
+
+def is_suspended_at(service: Service, *, at: datetime) -> bool:
+    """Whether a suspension was in force at `at` (R-PAY-4 history)."""
+    return any(
+        rules.Suspension(
+            reason=rules.SuspensionReason(suspension.reason),
+            start_at=suspension.start_at,
+            end_at=suspension.end_at,
+            decided_by=str(suspension.decided_by_id),
+        ).is_in_force(at=at)
+        for suspension in suspensions_of(service)
+    )
+
+
+def subscription_due(service: Service, *, month: Month) -> Decimal:
+    """The subscription of `service` due for `month`, exact (R-INV-1); a suspension changes
+    nothing (R-PAY-3: subscriptions keep accruing while suspended)."""
+    return rules.monthly_subscription_due(
+        month=month,
+        monthly_fee=service.monthly_fee,
+        delivery_date=service.delivery_date,
+        end_date=service.end_date,
+    )
+
+
+def terminations_of(contract: Contract) -> QuerySet[Termination]:
+    return contract.terminations.order_by("recorded_at", "pk")
+
+
+def termination_lines_of(termination: Termination) -> QuerySet[TerminationLine]:
+    return termination.lines.select_related("service").order_by("service__pk")
+
+
+def contract_has_ended(contract: Contract, *, on: date) -> bool:
+    return contract.ended_on is not None and contract.ended_on <= on
+
+
+def ended_contract_ids_of(customer: Any, *, on: date) -> list[int]:
+    """Contracts of the customer ended on or before `on` (lent equipment is due back: R-EQ-3)."""
+    return list(
+        Contract.objects.filter(customer=customer, ended_on__lte=on).values_list("pk", flat=True)
+    )
+
+
+def tickets_of(service: Service) -> QuerySet[Ticket]:
+    return service.tickets.order_by("-reported_at", "pk")
+
+
+def open_tickets() -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(restored_at__isnull=True)
+        .select_related("service")
+        .order_by("gtr_deadline", "reported_at")
+    )
+
+
+def gtr_of(ticket: Ticket) -> GtrOutcome | None:
+    """The GTR deadline of a ticket and whether it was met; `None` when the service has no GTR
+    (only FTTO has one: R-GTR-1)."""
+    if ticket.gtr_deadline is None:
+        return None
+    return gtr_outcome(
+        reported_at=ticket.reported_at, restored_at=ticket.restored_at, support=load_terms().support
+    )
