@@ -170,10 +170,14 @@ class Suspension(models.Model):
                 fields=["service"],
                 condition=Q(end_at__isnull=True),
                 name="suspension_one_open_per_service",
+                violation_error_message="Ce service est déjà suspendu.",
             ),
             models.CheckConstraint(
                 condition=~Q(reason=SuspensionReason.MAINTENANCE.value) | ~Q(customer_notice=""),
                 name="suspension_maintenance_has_notice",
+                violation_error_message=(
+                    "Une maintenance programmée doit être annoncée au client : saisissez l'avis."
+                ),
             ),
         )
 
@@ -217,11 +221,19 @@ class Termination(models.Model):
                 condition=~Q(initiator=TerminationInitiator.CUSTOMER)
                 | (Q(letter_received_date__isnull=False) & ~Q(letter_reference="")),
                 name="termination_by_customer_has_letter",
+                violation_error_message=(
+                    "Une résiliation par le client demande la lettre recommandée et sa date de "
+                    "réception."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(initiator=TerminationInitiator.SYRES)
                 | (~Q(cause_code="") & Q(notified_date__isnull=False)),
                 name="termination_by_syres_has_cause",
+                violation_error_message=(
+                    "Une résiliation par SYRES demande un motif de l'article 16 et la date de "
+                    "notification."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(amount_due__gte=0), name="termination_amount_not_negative"

@@ -43,6 +43,15 @@ def services_of(contract: Contract) -> QuerySet[Service]:
     return contract.services.order_by("delivery_date", "pk")
 
 
+def open_services_of(contract: Contract) -> QuerySet[Service]:
+    """Services of the contract with no end recorded yet: those a termination can still end."""
+    return (
+        contract.services.filter(end_date__isnull=True)
+        .exclude(state=ServiceState.TERMINATED)
+        .order_by("pk")
+    )
+
+
 def live_services_of(customer: Any) -> QuerySet[Service]:
     """Services not terminated (active or suspended) of every contract of the customer."""
     return (
