@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tests.functional.test_cli import run
+import os
+import subprocess
+from pathlib import Path
+
+from tests.functional.test_cli import SYRES, run
 
 
 def test_notice_prints_the_end_three_months_after_receipt_clamped() -> None:
@@ -23,3 +27,26 @@ def test_gtr_refuses_a_malformed_time() -> None:
     result = run("contracts", "gtr", "vendredi")
     assert result.returncode == 2
     assert "does not match the formats" in result.stderr
+
+
+def test_take_over_and_apply_ends_run_on_a_fresh_database(tmp_path: Path) -> None:
+    """R-END-3: the daily commands are wired to the database and safe to run twice."""
+    env = {**os.environ, "SYRES_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    migrate = subprocess.run(
+        [*SYRES, "manage", "migrate", "-v", "0"], capture_output=True, text=True, env=env
+    )
+    assert migrate.returncode == 0, migrate.stderr
+    for _ in range(2):
+        taken = subprocess.run(
+            [*SYRES, "contracts", "take-over"], capture_output=True, text=True, env=env
+        )
+        assert taken.returncode == 0, taken.stderr
+        assert "0 service(s) et 0 équipement(s)" in taken.stdout
+        ended = subprocess.run(
+            [*SYRES, "contracts", "apply-ends", "--as-of", "2026-12-01"],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert ended.returncode == 0, ended.stderr
+        assert "01/12/2026 : 0 contrat(s) terminé(s)." in ended.stdout

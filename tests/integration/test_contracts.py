@@ -119,6 +119,7 @@ def test_terminating_the_last_service_ends_the_contract(customer: Any, staff: An
     assert line.unpaid_installation_fee == Decimal("500.00")
     assert line.estimated_usage == Decimal("1318.80")
     assert second.amount_due == Decimal("12738.80")
+    assert list(selectors.terminations_to_invoice()) == [second]
 
     assert services.apply_due_ends(as_of=date(2026, 9, 9)) == []
     ended = services.apply_due_ends(as_of=date(2026, 9, 10))

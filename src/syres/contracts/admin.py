@@ -321,6 +321,7 @@ class TerminationAdmin(_Admin):
             "recorded_at",
             "recorded_by",
             "amount_due",
+            "invoiced_at",
         )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -212,6 +212,8 @@ class Termination(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="par"
     )
     amount_due = _money("montant minimum de facturation HT", default=Decimal("0"))
+    # Set by the billing app when it invoices `amount_due` (R-INV-5: intermediate invoice).
+    invoiced_at = models.DateTimeField("facturée le", null=True, blank=True)
 
     class Meta:
         verbose_name = "résiliation"

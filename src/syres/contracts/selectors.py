@@ -97,6 +97,13 @@ def terminations_of(contract: Contract) -> QuerySet[Termination]:
     return contract.terminations.order_by("recorded_at", "pk")
 
 
+def terminations_to_invoice() -> QuerySet[Termination]:
+    """Terminations whose minimum billing amount (R-END-2) is owed and not yet invoiced."""
+    return Termination.objects.filter(amount_due__gt=0, invoiced_at__isnull=True).order_by(
+        "recorded_at", "pk"
+    )
+
+
 def termination_lines_of(termination: Termination) -> QuerySet[TerminationLine]:
     return termination.lines.select_related("service").order_by("service__pk")
 
