@@ -394,3 +394,97 @@ def test_an_order_cannot_skip_a_step_of_its_life(customer: Any, sales: Any) -> N
         services.start_work(order_id=order.pk, by=sales)
     with pytest.raises(services.UnableToPlaceOrder, match="déjà été commandé"):
         _place(offer, sales)
+
+
+def test_staff_screens_list_orders_by_state_and_planned_date_and_serve_the_quote_pdf(
+    customer: Any, sales: Any, admin_client: Any
+) -> None:
+    """Staff screens: orders filtered by state, sorted by planned date, why each one waits;
+    the quote PDF the customer signs."""
+    order = _ftto_order(customer, sales)
+    response = admin_client.get("/admin/orders/order/?state__exact=received")
+    assert response.status_code == 200
+    assert order.number in response.text
+    assert "Acompte non versé" in response.text
+    assert order.number not in admin_client.get("/admin/orders/order/?state__exact=planned").text
+    assert admin_client.get(f"/admin/orders/order/{order.pk}/change/").status_code == 200
+    pdf = admin_client.get(f"/admin/orders/quote/{order.quote_id}/pdf/")
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+    assert admin_client.get("/admin/orders/quote/").status_code == 200
+
+
+def test_staff_make_a_quote_order_it_and_walk_it_to_delivery_in_the_back_office(
+    customer: Any, sales: Any, admin_client: Any
+) -> None:
+    """Staff screens: a quote with its lines, the order, then each step through its form; a
+    refused step shows the rule's reason in French."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    day = f"{today:%d/%m/%Y}"
+    later = f"{today + timedelta(days=50):%d/%m/%Y}"
+    headquarters = site(customer, sales)
+    form = {
+        "customer": str(customer.pk),
+        "quote_date": day,
+        "note": "",
+        "lines-TOTAL_FORMS": "2",
+        "lines-INITIAL_FORMS": "0",
+        "lines-0-product": "MOBILE-FULL",
+        "lines-0-quantity": "1",
+        "lines-1-product": "EQ-PHONE",
+        "lines-1-quantity": "1",
+        "lines-1-site": str(headquarters.pk),
+        "lines-1-equipment_mode": "sold",
+    }
+    response = admin_client.post("/admin/orders/quote/nouveau/", form)
+    assert response.status_code == 302, response.text[:3000]
+    offer = selectors.get_quote_by_number(number=f"DV-{today.year}-00001")
+    assert offer is not None
+    assert offer.lines.count() == 2
+    assert "Nouveau devis" in admin_client.get("/admin/orders/quote/").text
+    assert "Passer commande" in admin_client.get(f"/admin/orders/quote/{offer.pk}/change/").text
+
+    placed = admin_client.post(f"/admin/orders/quote/{offer.pk}/commander/", {"received_date": day})
+    assert placed.status_code == 302
+    order = selectors.orders_in_state(state="received").get()
+    page = admin_client.get(f"/admin/orders/order/{order.pk}/change/").text
+    assert "Acompte non versé" in page
+    assert f"/admin/orders/order/{order.pk}/planifier/" in page
+
+    refused = admin_client.post(
+        f"/admin/orders/order/{order.pk}/planifier/", {"intervention_date": later}
+    )
+    assert refused.status_code == 200
+    assert "en attente" in refused.text
+    base = f"/admin/orders/order/{order.pk}"
+    assert admin_client.post(f"{base}/acompte/", {"paid_on": day}).status_code == 302
+    assert admin_client.post(f"{base}/planifier/", {"intervention_date": later}).status_code == 302
+    assert admin_client.post(f"{base}/demarrer/", {"confirm": "on"}).status_code == 302
+    refused_cancel = admin_client.post(f"{base}/annuler/", {"reason": "Trop tard"})
+    assert refused_cancel.status_code == 200
+    assert "impossible d&#x27;annuler une commande en cours" in refused_cancel.text
+    mobile, phone = selectors.order_lines_of(order_id=order.pk)
+    deliver = {"line": str(mobile.pk), "delivered_on": later, "identifiers": "0612345678"}
+    assert admin_client.post(f"{base}/livrer/", deliver).status_code == 302
+    deliver = {"line": str(phone.pk), "delivered_on": later, "identifiers": "SN-1"}
+    assert admin_client.post(f"{base}/livrer/", deliver).status_code == 302
+    assert selectors.get_order(order_id=order.pk).state == "delivered"
+    assert selectors.delivered_equipment(customer_id=customer.pk).get().serial_number == "SN-1"
+
+
+def test_a_staff_member_without_the_orders_permissions_cannot_change_an_order(
+    customer: Any, sales: Any
+) -> None:
+    """The order steps need the orders permissions (role Commercial or Administration)."""
+    from django.test import Client
+
+    order = _ftto_order(customer, sales)
+    client = Client()
+    client.force_login(sales)  # staff, but no permission on orders
+    response = client.post(f"/admin/orders/order/{order.pk}/acompte/", {"paid_on": "05/10/2026"})
+    assert response.status_code == 403
+    assert client.get("/admin/orders/quote/nouveau/").status_code == 403
+    assert selectors.get_order(order_id=order.pk).deposit_paid_on is None

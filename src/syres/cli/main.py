@@ -5,7 +5,10 @@ from __future__ import annotations
 import click
 
 from syres import __version__
+from syres.cli.catalog import catalog_group
 from syres.cli.contracts import contracts_group
+from syres.cli.customers import customers_group
+from syres.cli.orders import orders_group
 from syres.cli.terms import terms_group
 from syres.cli.web import demo_command, manage_command, serve_command
 
@@ -20,6 +23,9 @@ cli.add_command(terms_group)
 cli.add_command(serve_command)
 cli.add_command(manage_command)
 cli.add_command(demo_command)
+cli.add_command(customers_group)
+cli.add_command(catalog_group)
+cli.add_command(orders_group)
 cli.add_command(contracts_group)
 
 

@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import include, path
 
 
 def health(request: HttpRequest) -> HttpResponse:
@@ -22,4 +22,5 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
+    path("compte/", include("syres.accounts.urls")),
 ]

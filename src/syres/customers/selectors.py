@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
 from django.db.models import Q, QuerySet
 
 from syres.customers.models import (
@@ -26,6 +33,8 @@ __all__ = [
     "get_customer",
     "get_site",
     "order_refusal_reasons",
+    "personal_data",
+    "personal_data_archive",
     "phone_numbers_of",
     "register_order_check",
     "search_customers",
@@ -61,6 +70,11 @@ def active_documents_of(customer: Customer) -> QuerySet[FileDocument]:
     return FileDocument.objects.filter(file__customer=customer, replaced_at__isnull=True).order_by(
         "kind"
     )
+
+
+def get_document(*, customer_id: int, document_id: int) -> FileDocument:
+    """A piece of that customer's file; `FileDocument.DoesNotExist` otherwise."""
+    return FileDocument.objects.get(pk=document_id, file__customer_id=customer_id)
 
 
 def file_events_of(customer: Customer) -> QuerySet[FileEvent]:
@@ -138,3 +152,157 @@ def customer_can_order(customer: Customer) -> bool:
 def is_registered_company(customer: Customer) -> bool:
     """A company registered at the RCS, which must give a Kbis extract (R-CUST-2)."""
     return customer.kind == CustomerKind.COMPANY
+
+
+# Personal data (R-DATA-1) -------------------------------------------------------------------------
+
+_CUSTOMER_FIELDS = (
+    "id",
+    "kind",
+    "legal_name",
+    "first_name",
+    "last_name",
+    "siren",
+    "vat_number",
+    "address_line",
+    "postcode",
+    "city",
+    "country",
+    "phone",
+    "billing_email",
+    "payment_method",
+    "iban",
+    "bic",
+    "bank_account_holder",
+    "chorus_siret",
+    "chorus_service_code",
+    "ceased_on",
+    "created_at",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _row(instance: Any, fields: tuple[str, ...]) -> dict[str, Any]:
+    return {field: _plain(getattr(instance, field)) for field in fields}
+
+
+def _username(user: Any) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def personal_data(customer: Customer) -> dict[str, Any]:
+    """Everything held on the customer, as plain data (R-DATA-1, CGV art. 11)."""
+    from syres.accounts.selectors import portal_users_of
+
+    subscription_file = SubscriptionFile.objects.filter(customer=customer).first()
+    documents = FileDocument.objects.filter(file__customer=customer).order_by("uploaded_at", "pk")
+    return {
+        "customer": _row(customer, _CUSTOMER_FIELDS),
+        "sites": [
+            _row(
+                site,
+                (
+                    "id",
+                    "name",
+                    "siret",
+                    "address_line",
+                    "postcode",
+                    "city",
+                    "country",
+                    "phone",
+                    "closed_on",
+                    "created_at",
+                ),
+            )
+            for site in sites_of(customer, include_closed=True)
+        ],
+        "contacts": [
+            _row(contact, ("first_name", "last_name", "role", "email", "phone"))
+            for contact in customer.contacts.order_by("pk")
+        ],
+        "sepa_mandates": [
+            _row(mandate, ("reference", "signature_date", "iban", "bic", "revoked_on"))
+            for mandate in customer.sepa_mandates.order_by("signature_date", "pk")
+        ],
+        "subscription_file": None
+        if subscription_file is None
+        else {
+            "status": subscription_file.status,
+            "created_at": _plain(subscription_file.created_at),
+            "submitted_at": _plain(subscription_file.submitted_at),
+            "decided_at": _plain(subscription_file.decided_at),
+            "rejection_reason": subscription_file.rejection_reason,
+            "steps": [
+                {
+                    "status": event.status,
+                    "at": _plain(event.at),
+                    "by": _username(event.by),
+                    "note": event.note,
+                }
+                for event in file_events_of(customer).select_related("by")
+            ],
+            "documents": [
+                {
+                    "kind": document.kind,
+                    "file": _archive_name(document),
+                    "original_name": document.original_name,
+                    "content_type": document.content_type,
+                    "size": document.size,
+                    "document_date": _plain(document.document_date),
+                    "uploaded_at": _plain(document.uploaded_at),
+                    "replaced_at": _plain(document.replaced_at),
+                }
+                for document in documents
+            ],
+        },
+        "changes": [
+            {
+                "kind": change.kind,
+                "site": change.site_id,
+                "effective_date": _plain(change.effective_date),
+                "before": change.before,
+                "after": change.after,
+                "note": change.note,
+                "recorded_at": _plain(change.recorded_at),
+                "recorded_by": _username(change.recorded_by),
+            }
+            for change in changes_of(customer).select_related("recorded_by")
+        ],
+        "transmissions_to_third_parties": [
+            _row(
+                transmission,
+                ("transmitted_at", "recipient_kind", "recipient", "data_sent", "purpose"),
+            )
+            for transmission in transmissions_of(customer)
+        ],
+        "portal_accounts": portal_users_of(customer.pk),
+    }
+
+
+def _archive_name(document: FileDocument) -> str:
+    return f"pieces/{document.pk}-{document.kind}-{Path(document.upload.name or '').name}"
+
+
+def personal_data_archive(customer: Customer) -> bytes:
+    """One zip archive with everything held on the customer: `donnees.json` and every uploaded
+    piece under `pieces/` (R-DATA-1)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "donnees.json",
+            json.dumps(personal_data(customer), ensure_ascii=False, indent=2, sort_keys=False),
+        )
+        for document in FileDocument.objects.filter(file__customer=customer).order_by("pk"):
+            with document.upload.open("rb") as stored:
+                archive.writestr(_archive_name(document), stored.read())
+    return buffer.getvalue()
+
+
+def find_customer_by_billing_email(billing_email: str) -> Customer | None:
+    """The customer with that billing e-mail, if any (the demo loader finds its own with it)."""
+    return Customer.objects.filter(billing_email=billing_email).order_by("pk").first()

@@ -7,38 +7,41 @@ Every refusal is an `UnableToX` exception whose message (French) is meant for th
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
 from syres.customers.models import (
+    ChangeKind,
+    ChangeRecord,
     Contact,
     Customer,
     CustomerKind,
+    DataTransmission,
     FileDocument,
     FileEvent,
     FileStatus,
     PaymentMethod,
+    RecipientKind,
     SepaMandate,
     Site,
     SubscriptionFile,
 )
-from syres.customers.selectors import order_refusal_reasons
+from syres.customers.selectors import order_refusal_reasons, phone_numbers_of
 from syres.domain import customers as rules
+from syres.domain.security import check_pin
 from syres.domain.terms import Terms
 from syres.terms import load_terms
 
 PARIS = ZoneInfo("Europe/Paris")
 _MANDATE_REFERENCE = re.compile(r"^[A-Za-z0-9+?/:().,' -]{1,35}$")
-
-User = AbstractBaseUser | AnonymousUser
 
 
 class UnableToRecordCustomer(Exception):
@@ -61,16 +64,14 @@ def _now(at: datetime | None) -> datetime:
     return at if at is not None else timezone.now()
 
 
-def _staff(by: Any, *, permission: str | None = None) -> Any:
+def _staff(
+    by: Any, *, permission: str | None = None, error: type[Exception] = UnableToRecordCustomer
+) -> Any:
     """The acting user must be a named, active staff member (with `permission` if given)."""
     if not getattr(by, "is_authenticated", False) or not by.is_staff or not by.is_active:
-        raise UnableToChangeSubscriptionFile(
-            "Cette action doit être faite par un membre du personnel identifié."
-        )
+        raise error("Cette action doit être faite par un membre du personnel identifié.")
     if permission and not by.has_perm(permission):
-        raise UnableToChangeSubscriptionFile(
-            f"{by.get_username()} n'a pas le droit de faire cette action."
-        )
+        raise error(f"{by.get_username()} n'a pas le droit de faire cette action.")
     return by
 
 
@@ -139,8 +140,10 @@ def create_customer(
     if kind == CustomerKind.PERSON:
         if not last_name.strip():
             raise UnableToRecordCustomer("Le nom de la personne est obligatoire.")
-        if siren or vat_number:
-            siren = _checked(rules.valid_siren, siren=siren) if siren else ""
+        # A sole trader has a SIREN (and the VAT number derived from it); others have neither.
+        if vat_number and not siren:
+            raise UnableToRecordCustomer("Un numéro de TVA demande le SIREN dont il dérive.")
+        siren = _checked(rules.valid_siren, siren=siren) if siren else ""
     else:
         if not legal_name.strip():
             raise UnableToRecordCustomer("La raison sociale est obligatoire.")
@@ -181,7 +184,9 @@ def create_customer(
         payment_method=payment_method,
         iban=iban,
         bic=bic,
-        bank_account_holder=bank_account_holder.strip() or legal_name.strip(),
+        bank_account_holder=bank_account_holder.strip()
+        or legal_name.strip()
+        or f"{first_name.strip()} {last_name.strip()}".strip(),
         chorus_siret=chorus_siret,
         chorus_service_code=chorus_service_code.strip(),
         created_at=now,
@@ -330,7 +335,7 @@ def upload_document(
 ) -> FileDocument:
     """Store a piece of the draft file after checking its type (read from its bytes) and its
     size against the terms (R-CUST-2); a piece of the same kind is replaced, and kept."""
-    _staff(by)
+    _staff(by, error=UnableToChangeSubscriptionFile)
     policy = (terms or load_terms()).subscription
     now = _now(at)
     subscription_file = _file_for_update(customer)
@@ -401,7 +406,7 @@ def submit_file(
 ) -> SubscriptionFile:
     """Draft → submitted, only with every piece and a Kbis younger than the terms allow on the
     day of submission (R-CUST-2, CGV art. 3)."""
-    _staff(by)
+    _staff(by, error=UnableToChangeSubscriptionFile)
     now = _now(at)
     subscription_file = _file_for_update(customer)
     if subscription_file.status != FileStatus.DRAFT:
@@ -431,7 +436,7 @@ def accept_file(
 ) -> SubscriptionFile:
     """Submitted → accepted: the subscription takes effect (R-CUST-3, CGV art. 3). A file with
     a missing or stale piece is never accepted (R-CUST-2)."""
-    _staff(by, permission="customers.decide_subscriptionfile")
+    _staff(by, permission="customers.decide_subscriptionfile", error=UnableToChangeSubscriptionFile)
     now = _now(at)
     subscription_file = _file_for_update(customer)
     submitted_on = (
@@ -465,7 +470,7 @@ def reject_file(
     *, customer: Customer, reason: str, by: Any, at: datetime | None = None
 ) -> SubscriptionFile:
     """Submitted → rejected, with the reason given to the customer (R-CUST-3)."""
-    _staff(by, permission="customers.decide_subscriptionfile")
+    _staff(by, permission="customers.decide_subscriptionfile", error=UnableToChangeSubscriptionFile)
     now = _now(at)
     if not reason.strip():
         raise UnableToChangeSubscriptionFile("Un refus doit donner son motif.")
@@ -488,7 +493,7 @@ def reject_file(
 def reopen_file(*, customer: Customer, by: Any, at: datetime | None = None) -> SubscriptionFile:
     """Rejected → draft, so that the customer can send new pieces; the refusal stays in the
     file's history."""
-    _staff(by)
+    _staff(by, error=UnableToChangeSubscriptionFile)
     now = _now(at)
     subscription_file = _file_for_update(customer)
     if subscription_file.status != FileStatus.REJECTED:
@@ -504,9 +509,292 @@ def reopen_file(*, customer: Customer, by: Any, at: datetime | None = None) -> S
     return subscription_file
 
 
+def ensure_acceptable_pin(
+    *, customer: Customer, pin: str, line_number: str = "", terms: Terms | None = None
+) -> None:
+    """Refuse a simple PIN for one of the customer's phones, voicemail or administration:
+    repeated or sequential digits, the last 4 digits of the line or of the company's numbers
+    (R-SEC-1, CGV art. 12); raises `syres.domain.security.UnableToAcceptSecret`."""
+    numbers = (
+        [line_number, *phone_numbers_of(customer)] if line_number else phone_numbers_of(customer)
+    )
+    check_pin(pin=pin, policy=(terms or load_terms()).security, numbers=numbers)
+
+
 def ensure_customer_can_order(customer: Customer) -> None:
     """Refuse any new order for a customer whose file is not accepted (R-CUST-3), who has
     ceased, or whom another app's check objects to (R-ORD-6); raises `UnableToOrder`."""
     reasons = order_refusal_reasons(customer)
     if reasons:
         raise UnableToOrder(reasons)
+
+
+# Changes (R-CUST-4) and rectification (R-DATA-1) ------------------------------------------------
+
+
+def _record_change(
+    *,
+    customer: Customer,
+    kind: ChangeKind,
+    effective_date: date,
+    before: Mapping[str, Any],
+    after: Mapping[str, Any],
+    by: Any,
+    at: datetime,
+    note: str = "",
+    site: Site | None = None,
+) -> ChangeRecord:
+    return ChangeRecord.objects.create(
+        customer=customer,
+        site=site,
+        kind=kind,
+        effective_date=effective_date,
+        before=dict(before),
+        after=dict(after),
+        note=note.strip(),
+        recorded_at=at,
+        recorded_by=by,
+    )
+
+
+def _refuse_if_ceased(customer: Customer) -> None:
+    if customer.ceased_on is not None:
+        raise UnableToRecordCustomer(
+            f"Le client a cessé son activité le {customer.ceased_on:%d/%m/%Y}."
+        )
+
+
+@transaction.atomic
+def record_address_change(
+    *,
+    customer: Customer,
+    address: Address,
+    effective_date: date,
+    by: Any,
+    site: Site | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> ChangeRecord:
+    """A change of the customer's address (or of one site's), dated and attributed; the old
+    address stays in the record (R-CUST-4, CGV art. 5)."""
+    _staff(by)
+    _check_address(address)
+    _refuse_if_ceased(customer)
+    target: Customer | Site = customer
+    if site is not None:
+        if site.customer_id != customer.pk:
+            raise UnableToRecordCustomer("Ce site n'appartient pas à ce client.")
+        target = site
+    fields = list(address.as_dict())
+    before = {field: getattr(target, field) for field in fields}
+    if before == address.as_dict():
+        raise UnableToRecordCustomer("La nouvelle adresse est identique à l'actuelle.")
+    for field, value in address.as_dict().items():
+        setattr(target, field, value.strip())
+    target.save(update_fields=fields)
+    return _record_change(
+        customer=customer,
+        site=site,
+        kind=ChangeKind.ADDRESS,
+        effective_date=effective_date,
+        before=before,
+        after=address.as_dict(),
+        by=by,
+        at=_now(at),
+        note=note,
+    )
+
+
+@transaction.atomic
+def record_bank_details_change(
+    *,
+    customer: Customer,
+    iban: str,
+    bic: str,
+    effective_date: date,
+    by: Any,
+    account_holder: str = "",
+    mandate_reference: str = "",
+    mandate_signature_date: date | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> ChangeRecord:
+    """A change of bank details (R-CUST-4): the new IBAN and BIC are checked (R-CUST-1); a
+    customer paying by SEPA debit signs a new mandate, which revokes the old one."""
+    _staff(by)
+    _refuse_if_ceased(customer)
+    now = _now(at)
+    bank = _bank_identity(iban=iban, bic=bic)
+    before = {
+        "iban": customer.iban,
+        "bic": customer.bic,
+        "bank_account_holder": customer.bank_account_holder,
+    }
+    customer.iban, customer.bic = bank.iban, bank.bic
+    customer.bank_account_holder = account_holder.strip() or customer.bank_account_holder
+    after = {
+        "iban": customer.iban,
+        "bic": customer.bic,
+        "bank_account_holder": customer.bank_account_holder,
+    }
+    if before == after:
+        raise UnableToRecordCustomer("Les coordonnées bancaires sont identiques aux actuelles.")
+    customer.save(update_fields=["iban", "bic", "bank_account_holder"])
+    if customer.payment_method == PaymentMethod.SEPA_DEBIT:
+        if not mandate_reference or mandate_signature_date is None:
+            raise UnableToRecordCustomer(
+                "Le prélèvement SEPA sur le nouveau compte demande un nouveau mandat signé "
+                "(référence et date de signature)."
+            )
+        record_sepa_mandate(
+            customer=customer,
+            reference=mandate_reference,
+            signature_date=mandate_signature_date,
+            by=by,
+            at=now,
+        )
+        after["sepa_mandate"] = mandate_reference.strip()
+    return _record_change(
+        customer=customer,
+        kind=ChangeKind.BANK_DETAILS,
+        effective_date=effective_date,
+        before=before,
+        after=after,
+        by=by,
+        at=now,
+        note=note,
+    )
+
+
+@transaction.atomic
+def record_cessation(
+    *, customer: Customer, effective_date: date, by: Any, note: str = "", at: datetime | None = None
+) -> ChangeRecord:
+    """The customer's cessation of activity (R-CUST-4): no new order from that date."""
+    _staff(by)
+    _refuse_if_ceased(customer)
+    customer.ceased_on = effective_date
+    customer.save(update_fields=["ceased_on"])
+    return _record_change(
+        customer=customer,
+        kind=ChangeKind.CESSATION,
+        effective_date=effective_date,
+        before={"ceased_on": None},
+        after={"ceased_on": effective_date.isoformat()},
+        by=by,
+        at=_now(at),
+        note=note,
+    )
+
+
+RECTIFIABLE_FIELDS = (
+    "legal_name",
+    "first_name",
+    "last_name",
+    "vat_number",
+    "phone",
+    "billing_email",
+    "bank_account_holder",
+    "chorus_service_code",
+)
+
+
+@transaction.atomic
+def rectify_customer(
+    *,
+    customer: Customer,
+    changes: Mapping[str, str],
+    by: Any,
+    note: str = "",
+    at: datetime | None = None,
+) -> ChangeRecord | None:
+    """Correct the customer's data at its request (R-DATA-1, CGV art. 11), keeping the old
+    values in a change record. Address and bank details have their own changes (R-CUST-4).
+    `by` is a staff member, or one of the customer's own portal users. Returns None when
+    nothing differs."""
+    is_own_user = getattr(by, "is_authenticated", False) and (
+        getattr(by, "customer_id", None) == customer.pk and by.is_active
+    )
+    if not is_own_user:
+        _staff(by)
+    unknown = sorted(set(changes) - set(RECTIFIABLE_FIELDS))
+    if unknown:
+        raise UnableToRecordCustomer(
+            "Ces données ne se rectifient pas ici : " + ", ".join(unknown) + "."
+        )
+    cleaned = {field: str(value).strip() for field, value in changes.items()}
+    if cleaned.get("vat_number"):
+        cleaned["vat_number"] = _checked(
+            rules.valid_vat_number, vat_number=cleaned["vat_number"], siren=customer.siren
+        )
+    if customer.kind == CustomerKind.PERSON and cleaned.get("last_name", "x") == "":
+        raise UnableToRecordCustomer("Le nom de la personne est obligatoire.")
+    if customer.kind != CustomerKind.PERSON and cleaned.get("legal_name", "x") == "":
+        raise UnableToRecordCustomer("La raison sociale est obligatoire.")
+    if cleaned.get("billing_email", "x") == "":
+        raise UnableToRecordCustomer("L'adresse e-mail de facturation est obligatoire.")
+    before = {
+        field: getattr(customer, field)
+        for field in cleaned
+        if getattr(customer, field) != cleaned[field]
+    }
+    if not before:
+        return None
+    after = {field: cleaned[field] for field in before}
+    for field, value in after.items():
+        setattr(customer, field, value)
+    customer.save(update_fields=list(after))
+    now = _now(at)
+    return _record_change(
+        customer=customer,
+        kind=ChangeKind.RECTIFICATION,
+        effective_date=now.astimezone(PARIS).date(),
+        before=before,
+        after=after,
+        by=by,
+        at=now,
+        note=note,
+    )
+
+
+# Transmissions to third parties (R-DATA-2) ------------------------------------------------------
+
+
+def record_transmission(
+    *,
+    customer: Customer,
+    recipient_kind: str,
+    recipient: str,
+    data_sent: str,
+    purpose: str,
+    transmitted_at: datetime,
+    by: Any,
+    at: datetime | None = None,
+) -> DataTransmission:
+    """Log a transmission of the customer's data to a third party: when, to whom, what, why
+    (R-DATA-2, CGV art. 11 and 14). Other apps call it when they send data to a platform."""
+    _staff(by)
+    now = _now(at)
+    missing = [
+        label
+        for label, value in (
+            ("le destinataire", recipient),
+            ("les données transmises", data_sent),
+            ("la finalité", purpose),
+        )
+        if not value.strip()
+    ]
+    if missing:
+        raise UnableToRecordCustomer("Une transmission doit indiquer " + ", ".join(missing) + ".")
+    if transmitted_at > now:
+        raise UnableToRecordCustomer("La date de transmission ne peut être future.")
+    return DataTransmission.objects.create(
+        customer=customer,
+        transmitted_at=transmitted_at,
+        recipient_kind=RecipientKind(recipient_kind),
+        recipient=recipient.strip(),
+        data_sent=data_sent.strip(),
+        purpose=purpose.strip(),
+        recorded_at=now,
+        recorded_by=by,
+    )

@@ -10,6 +10,8 @@ from django.core.management import call_command
 
 from syres.accounts.services import ensure_superuser
 from syres.contracts.services import take_over_delivered_services
+from syres.demo.customers import load_customers
+from syres.demo.orders import load_catalog_demo, load_orders_demo
 from syres.equipment.services import take_over_delivered_equipment
 
 DEMO_STAFF_USERNAME = "admin"
@@ -28,10 +30,13 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     echo("Migrating the database…")
     call_command("migrate", interactive=False, verbosity=0)
     password = os.environ.get("SYRES_DEMO_PASSWORD", DEMO_STAFF_PASSWORD_DEFAULT)
-    _, created = ensure_superuser(
+    staff, created = ensure_superuser(
         username=DEMO_STAFF_USERNAME, password=password, email="admin@syres-telecom.example"
     )
     echo("Staff administrator " + ("created." if created else "already present."))
+    load_customers(staff=staff, echo=echo)
+    load_catalog_demo(echo=echo)
+    load_orders_demo(by=staff, echo=echo)
     _take_over_deliveries(echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)
 

@@ -32,9 +32,12 @@ __all__ = [
     "blockers_of",
     "delivered_equipment",
     "delivered_services",
+    "find_quote_by_note",
     "get_order",
     "get_quote",
+    "get_quote_by_number",
     "intervention_plan_of",
+    "list_quotes",
     "order_lines_of",
     "orders_by_planned_date",
     "orders_in_state",
@@ -48,6 +51,20 @@ __all__ = [
 
 def get_quote(*, quote_id: int) -> Quote:
     return Quote.objects.select_related("customer").get(pk=quote_id)
+
+
+def get_quote_by_number(*, number: str) -> Quote | None:
+    return Quote.objects.filter(number=number.strip().upper()).first()
+
+
+def find_quote_by_note(*, note: str) -> Quote | None:
+    """The first quote with exactly this note (the demo recognises its scenarios by it)."""
+    return Quote.objects.filter(note=note).order_by("pk").first()
+
+
+def list_quotes() -> QuerySet[Quote]:
+    """Quotes, newest first."""
+    return Quote.objects.select_related("customer").order_by("-quote_date", "-number")
 
 
 def get_order(*, order_id: int) -> Order:

@@ -578,6 +578,7 @@ def record_modem_site(
     temperature_celsius: int | None,
     checked_positions: Sequence[int],
     by: Any,
+    terms: Terms | None = None,
     at: datetime | None = None,
 ) -> tuple[str, ...]:
     """Record the modem-site readings and the checklist items seen (internet annex).
@@ -600,7 +601,7 @@ def record_modem_site(
         if check.checked_at is None:
             check.checked_at, check.checked_by = now, by
             check.save(update_fields=["checked_at", "checked_by"])
-    terms = load_terms()
+    terms = terms or load_terms()
     problems = rules.modem_site_problems(
         humidity_percent=humidity_percent,
         temperature_celsius=temperature_celsius,
