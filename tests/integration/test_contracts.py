@@ -190,7 +190,7 @@ def test_suspension_keeps_the_subscription_accruing(customer: Any, staff: Any) -
     assert selectors.is_suspended_at(ftto, at=at(2026, 3, 15))
     assert selectors.subscription_due(ftto, month=march) == before == Decimal("390.00")
 
-    services.resume_service(service=ftto, end_at=at(2026, 4, 2, 9), by=staff)
+    services.lift_suspension(suspension=suspension, end_at=at(2026, 4, 2, 9), by=staff)
     ftto.refresh_from_db()
     suspension.refresh_from_db()
     assert ftto.state == "active"
@@ -202,11 +202,37 @@ def test_suspension_keeps_the_subscription_accruing(customer: Any, staff: Any) -
     assert not selectors.is_suspended_at(ftto, at=at(2026, 4, 3))
 
 
-def test_a_suspended_service_cannot_be_suspended_again(customer: Any, staff: Any) -> None:
+def test_a_service_held_by_two_suspensions_resumes_when_both_are_lifted(
+    customer: Any, staff: Any
+) -> None:
+    """R-PAY-4: maintenance during a non-payment suspension; lifting one leaves it suspended."""
     ftto = _ftto(customer)
-    services.suspend_service(service=ftto, reason="usage_surge", start_at=at(2026, 3, 1), by=staff)
+    unpaid = services.suspend_service(
+        service=ftto, reason="non_payment", start_at=at(2026, 3, 1), by=staff
+    )
+    works = services.suspend_service(
+        service=ftto,
+        reason="maintenance",
+        start_at=at(2026, 3, 2, 22),
+        by=staff,
+        customer_notice="Maintenance le 2 mars de 22 h à 23 h.",
+    )
+    services.lift_suspension(suspension=works, end_at=at(2026, 3, 2, 23), by=staff)
+    ftto.refresh_from_db()
+    assert ftto.state == "suspended"
+    with pytest.raises(UnableToChangeContract, match="déjà levée"):
+        services.lift_suspension(suspension=works, end_at=at(2026, 3, 3), by=staff)
+    services.lift_suspension(suspension=unpaid, end_at=at(2026, 3, 10), by=staff)
+    ftto.refresh_from_db()
+    assert ftto.state == "active"
+
+
+def test_a_terminated_service_cannot_be_suspended(customer: Any, staff: Any) -> None:
+    """R-END-3: a terminated service never comes back."""
+    ftto = _ftto(customer)
+    services.end_service(service=ftto, end_date=date(2026, 5, 1), as_of=date(2026, 5, 1))
     with pytest.raises(UnableToChangeContract, match="ne peut pas passer"):
-        services.suspend_service(service=ftto, reason="breach", start_at=at(2026, 3, 2), by=staff)
+        services.suspend_service(service=ftto, reason="breach", start_at=at(2026, 5, 2), by=staff)
 
 
 def test_planned_maintenance_needs_a_notice_to_the_customer(customer: Any, staff: Any) -> None:

@@ -24,6 +24,7 @@ from syres.domain.contracts import (
     monthly_subscription_due,
     notice_end,
     remaining_committed_months,
+    state_after_lift,
     suspension_requires_notice,
     terminate_by_syres,
 )
@@ -337,6 +338,12 @@ def test_a_service_state_change_that_its_life_forbids_is_refused(
     """R-PAY-4, R-END-3: a terminated service never comes back; no double suspension."""
     with pytest.raises(UnableToChangeServiceState, match="ne peut pas passer"):
         check_service_transition(current=current, target=target)
+
+
+def test_a_lifted_suspension_leaves_the_service_suspended_while_another_holds_it() -> None:
+    """R-PAY-4: several suspensions may hold a service; the last one lifted resumes it."""
+    assert state_after_lift(other_suspensions_in_force=1) is ServiceState.SUSPENDED
+    assert state_after_lift(other_suspensions_in_force=0) is ServiceState.ACTIVE
 
 
 def test_a_suspended_service_can_be_resumed_or_terminated() -> None:

@@ -151,7 +151,7 @@ class SuspensionForm(_Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choices(self, "service").queryset = Service.objects.filter(state=ServiceState.ACTIVE)
+        _choices(self, "service").queryset = Service.objects.exclude(state=ServiceState.TERMINATED)
 
 
 class ResumeForm(_Form):
@@ -200,7 +200,7 @@ class SuspensionAdmin(_Admin):
     def save_model(self, request: HttpRequest, obj: Suspension, form: Any, change: bool) -> None:
         if change:
             if obj.end_at is not None:  # required by ResumeForm
-                services.resume_service(service=obj.service, end_at=obj.end_at, by=request.user)
+                services.lift_suspension(suspension=obj, end_at=obj.end_at, by=request.user)
             return
         suspension = services.suspend_service(
             service=obj.service,

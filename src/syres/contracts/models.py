@@ -130,7 +130,8 @@ class Service(models.Model):
 
 class Suspension(models.Model):
     """A suspension of a service (R-PAY-4): reason, start, end, who decided it; planned
-    maintenance carries the notice sent to the customer (CGV art. 15)."""
+    maintenance carries the notice sent to the customer (CGV art. 15). Several may hold a
+    service at once; it is active again when the last one is lifted."""
 
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="suspensions", verbose_name="service"
@@ -165,12 +166,6 @@ class Suspension(models.Model):
             models.CheckConstraint(
                 condition=Q(end_at__isnull=True) | Q(end_at__gt=F("start_at")),
                 name="suspension_starts_before_it_ends",
-            ),
-            models.UniqueConstraint(
-                fields=["service"],
-                condition=Q(end_at__isnull=True),
-                name="suspension_one_open_per_service",
-                violation_error_message="Ce service est déjà suspendu.",
             ),
             models.CheckConstraint(
                 condition=~Q(reason=SuspensionReason.MAINTENANCE.value) | ~Q(customer_notice=""),

@@ -183,10 +183,10 @@ def suspend_service(
     by: Any,
     customer_notice: str = "",
 ) -> Suspension:
-    """Suspend an active service for one of the reasons of art. 15 (R-PAY-4).
+    """Suspend a live service for one of the reasons of art. 15 (R-PAY-4).
 
     The subscription keeps accruing (R-PAY-3). Planned maintenance needs the notice sent to the
-    customer."""
+    customer. A service already suspended stays so and is held by one more suspension."""
     _staff(by)
     service = _locked(service)
     try:
@@ -197,8 +197,9 @@ def suspend_service(
         raise UnableToChangeContract(
             "Une maintenance programmée doit être annoncée au client : saisissez l'avis."
         )
-    _change_state(service, rules.ServiceState.SUSPENDED)
-    service.save(update_fields=["state"])
+    if service.state != ServiceState.SUSPENDED:
+        _change_state(service, rules.ServiceState.SUSPENDED)
+        service.save(update_fields=["state"])
     return Suspension.objects.create(
         service=service,
         reason=why.value,
@@ -209,20 +210,24 @@ def suspend_service(
 
 
 @transaction.atomic
-def resume_service(*, service: Service, end_at: datetime, by: Any) -> Suspension:
-    """Lift the suspension in force: the service is active again from `end_at`."""
+def lift_suspension(*, suspension: Suspension, end_at: datetime, by: Any) -> Suspension:
+    """Lift one suspension from `end_at`; the service is active again once no other suspension
+    holds it (R-PAY-4)."""
     _staff(by)
-    service = _locked(service)
-    suspension = service.suspensions.filter(end_at__isnull=True).first()
-    if suspension is None or service.state != ServiceState.SUSPENDED:
-        raise UnableToChangeContract("Ce service n'est pas suspendu.")
+    service = _locked(suspension.service)
+    suspension = Suspension.objects.select_for_update().get(pk=suspension.pk)
+    if suspension.end_at is not None:
+        raise UnableToChangeContract("Cette suspension est déjà levée.")
     if end_at <= suspension.start_at:
         raise UnableToChangeContract("La reprise doit suivre le début de la suspension.")
-    _change_state(service, rules.ServiceState.ACTIVE)
-    service.save(update_fields=["state"])
     suspension.end_at = end_at
     suspension.ended_by = by
     suspension.save(update_fields=["end_at", "ended_by"])
+    others = service.suspensions.filter(end_at__isnull=True).count()
+    target = rules.state_after_lift(other_suspensions_in_force=others)
+    if service.state == ServiceState.SUSPENDED and target is rules.ServiceState.ACTIVE:
+        _change_state(service, target)
+        service.save(update_fields=["state"])
     return suspension
 
 

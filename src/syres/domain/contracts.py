@@ -276,12 +276,20 @@ _ALLOWED: Mapping[ServiceState, Collection[ServiceState]] = {
 
 def check_service_transition(*, current: ServiceState, target: ServiceState) -> None:
     """Refuse a state change the life of a service does not allow: a terminated service never
-    comes back, a suspension needs an active service, a resumption a suspended one."""
+    comes back, a suspension needs a live service, a resumption a suspended one.
+
+    A service may be held by several suspensions at once (maintenance during a non-payment
+    suspension): it stays suspended until the last one is lifted (`state_after_lift`)."""
     if target not in _ALLOWED[current]:
         raise UnableToChangeServiceState(
             f"Un service « {SERVICE_STATE_LABELS[current].lower()} » ne peut pas passer à "
             f"« {SERVICE_STATE_LABELS[target].lower()} »."
         )
+
+
+def state_after_lift(*, other_suspensions_in_force: int) -> ServiceState:
+    """The state of a suspended service once one of its suspensions is lifted (R-PAY-4)."""
+    return ServiceState.SUSPENDED if other_suspensions_in_force else ServiceState.ACTIVE
 
 
 def contract_end_date(*, service_end_dates: Sequence[date | None]) -> date | None:
@@ -298,11 +306,12 @@ def contract_end_date(*, service_end_dates: Sequence[date | None]) -> date | Non
 
 
 class SuspensionReason(StrEnum):
-    """The reasons for which SYRES may suspend a service (CGV art. 15; R-PAY-4)."""
+    """The reasons for which SYRES may suspend a service (CGV art. 15; R-PAY-4); the values are
+    those of `syres.domain.payments.suspensions`, which the dunning uses."""
 
     NON_PAYMENT = "non_payment"
     NON_COMPLIANT_USE = "non_compliant_use"
-    USAGE_SURGE = "usage_surge"
+    CONSUMPTION_SURGE = "consumption_surge"
     BREACH = "breach"
     MAINTENANCE = "maintenance"
 
@@ -310,7 +319,7 @@ class SuspensionReason(StrEnum):
 SUSPENSION_REASON_LABELS: Mapping[SuspensionReason, str] = {
     SuspensionReason.NON_PAYMENT: "Non-paiement total ou partiel d'une facture",
     SuspensionReason.NON_COMPLIANT_USE: "Utilisation non conforme des services",
-    SuspensionReason.USAGE_SURGE: "Augmentation substantielle du montant des communications",
+    SuspensionReason.CONSUMPTION_SURGE: "Augmentation substantielle du montant des communications",
     SuspensionReason.BREACH: "Inexécution d'une obligation du client",
     SuspensionReason.MAINTENANCE: "Opération de maintenance",
 }
