@@ -488,3 +488,41 @@ def test_a_staff_member_without_the_orders_permissions_cannot_change_an_order(
     assert response.status_code == 403
     assert client.get("/admin/orders/quote/nouveau/").status_code == 403
     assert selectors.get_order(order_id=order.pk).deposit_paid_on is None
+
+
+def test_an_ended_ftth_service_frees_its_site_for_a_new_one(customer: Any, sales: Any) -> None:
+    """R-ORD-4: the contracts issue releases the site when the FTTH service ends."""
+    headquarters = site(customer, sales)
+    offer = quote(customer, sales, Line("FTTH-1G", site_id=headquarters.pk))
+    order = _place(offer, sales)
+    services.record_deposit_paid(order_id=order.pk, paid_on=RECEIVED, by=sales)
+    services.schedule_intervention(
+        order_id=order.pk, intervention_date=date(2026, 11, 25), by=sales, at=at(2026, 10, 6)
+    )
+    services.record_modem_site(
+        order_id=order.pk,
+        humidity_percent=40,
+        temperature_celsius=20,
+        checked_positions=[1, 2, 3, 4],
+        by=sales,
+    )
+    services.start_work(order_id=order.pk, by=sales, at=at(2026, 11, 25))
+    line = selectors.order_lines_of(order_id=order.pk).get()
+    services.deliver_line(
+        line_id=line.pk, delivered_on=date(2026, 11, 25), by=sales, at=at(2026, 11, 25, 16)
+    )
+    service = selectors.delivered_services(customer_id=customer.pk).get()
+    assert selectors.site_has_ftth(site_id=headquarters.pk)
+    services.release_ftth_site(service_id=service.pk, released_on=date(2027, 3, 1))
+    assert not selectors.site_has_ftth(site_id=headquarters.pk)
+    again = quote(customer, sales, Line("FTTH-1G", site_id=headquarters.pk), on=date(2027, 3, 1))
+    assert services.place_order(quote_id=again.pk, received_date=date(2027, 3, 2), by=sales)
+
+
+def test_nothing_is_quoted_for_a_closed_site(customer: Any, sales: Any) -> None:
+    from syres.customers.models import Site
+
+    closed = site(customer, sales, "Ancien dépôt")
+    Site.objects.filter(pk=closed.pk).update(closed_on=date(2026, 9, 30))
+    with pytest.raises(services.UnableToQuote, match="fermé depuis le 30/09/2026"):
+        quote(customer, sales, Line("ADSL", site_id=closed.pk))

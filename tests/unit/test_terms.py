@@ -173,6 +173,13 @@ def test_the_price_list_covers_every_product_family_and_is_marked_as_example(ter
     assert all(p.depreciation_months > 0 for p in products if isinstance(p, EquipmentModel))
 
 
+def test_sepa_lead_times_are_the_policy_of_the_terms(terms: Terms) -> None:
+    """R-PAY-1: pre-notification 14 calendar days, CORE and B2B files at D-1 at the latest."""
+    assert terms.payments.sepa_prenotification_days == 14
+    assert terms.payments.sepa_core_lead_business_days == 1
+    assert terms.payments.sepa_b2b_lead_business_days == 1
+
+
 def _refusal(text: str) -> TermsError:
     with pytest.raises(TermsError) as caught:
         parse_terms(text, source="broken.toml")
@@ -200,6 +207,11 @@ def _refusal(text: str) -> TermsError:
         ),
         (("[platforms.wazo]", "[platforms.skype]"), "platforms.skype", "'wazo'"),
         (("window_days = 30", "window_dayz = 30"), "disputes.window_dayz", "unknown key"),
+        (
+            ("sepa_prenotification_days = 14", "sepa_prenotification_days = 0"),
+            "payments.sepa_prenotification_days",
+            "greater than 0",
+        ),
         (
             ("late_penalty_annual_rate = 0.12", "late_penalty_annual_rate = 0.05"),
             "invoicing",

@@ -31,3 +31,7 @@ def password_age_of(user: Any, *, as_of: datetime) -> PasswordAge:
     return password_age(
         changed_at=user.password_changed_at, as_of=as_of, policy=load_terms().security
     )
+
+
+def get_active_user(*, username: str) -> User | None:
+    return User.objects.filter(username=username, is_active=True).first()

@@ -17,8 +17,12 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+import django_stubs_ext
 
 from syres.terms import load_terms
+
+# Lets `admin.ModelAdmin[Model]` and friends be written as the type checker wants them.
+django_stubs_ext.monkeypatch()
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SYRES_DATA_DIR", "var")).resolve()

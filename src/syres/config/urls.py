@@ -22,5 +22,6 @@ urlpatterns = [
     path("", home, name="home"),
     path("healthz", health, name="health"),
     path("admin/", admin.site.urls),
+    path("api/", include("syres.api.urls")),
     path("compte/", include("syres.accounts.urls")),
 ]

@@ -204,6 +204,14 @@ class Invoicing(_Terms):
         return in_force[-1].rate
 
 
+class Payments(_Terms):
+    """SEPA direct debit lead times (SPEC R-PAY-1; EPC SDD Core and B2B rulebooks)."""
+
+    sepa_prenotification_days: PositiveCount
+    sepa_core_lead_business_days: PositiveCount
+    sepa_b2b_lead_business_days: PositiveCount
+
+
 DunningAction = Literal["reminder", "formal_notice", "suspend_service", "suspend_all", "terminate"]
 
 
@@ -460,6 +468,7 @@ class Terms(_Terms):
     equipment: Equipment
     disputes: Disputes
     invoicing: Invoicing
+    payments: Payments
     dunning: Dunning
     security: Security
     retention: Retention

@@ -184,6 +184,10 @@ def _line_fields(*, request: QuoteLineRequest, customer_id: int, on: date) -> di
         site = get_site(request.site_id)
         if site.customer_id != customer_id:
             raise UnableToQuote(f"Le site « {site.name} » n'est pas un site de ce client.")
+        if site.closed_on is not None and site.closed_on <= on:
+            raise UnableToQuote(
+                f"Le site « {site.name} » est fermé depuis le {site.closed_on:%d/%m/%Y}."
+            )
     is_equipment = product.family == "equipment"
     if is_equipment and request.equipment_mode not in (EquipmentMode.LENT, EquipmentMode.SOLD):
         raise UnableToQuote(f"{product.code} : précisez si l'équipement est prêté ou vendu.")
