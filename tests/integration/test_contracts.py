@@ -7,9 +7,12 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from syres.cli.contracts import contracts_group
 from syres.contracts import selectors, services, support
-from syres.contracts.services import UnableToChangeContract, UnpaidAmounts
+from syres.contracts.selectors import UnpaidAmounts
+from syres.contracts.services import UnableToChangeContract
 from syres.domain.periods import Month
 from tests.integration.customers_fixtures import at, company, staff_user
 
@@ -279,3 +282,21 @@ def test_a_ticket_on_a_service_without_gtr_has_no_deadline(customer: Any, staff:
     )
     assert ticket.gtr_deadline is None
     assert selectors.gtr_of(ticket) is None
+
+
+def test_the_termination_amount_command_shows_the_breakdown_without_recording(
+    customer: Any,
+) -> None:
+    """R-END-1, R-END-2: letter received 10 Jun 2026 → end 10 Sep 2026; FTTO 28 × 390 €; the
+    trunk's commitment is over; nothing is recorded."""
+    ftto = _ftto(customer)
+    _trunk(customer)
+    result = CliRunner().invoke(
+        contracts_group, ["termination-amount", str(ftto.contract_id), "2026-06-10"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "fin le 10/09/2026" in result.output
+    assert "28 mois × 390,00\u00a0€ = 10\u202f920,00\u00a0€" in result.output
+    assert "engagement terminé, rien à payer" in result.output
+    assert "Montant minimum de facturation : 10\u202f920,00\u00a0€ HT" in result.output
+    assert not selectors.terminations_of(ftto.contract).exists()

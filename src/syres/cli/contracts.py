@@ -4,10 +4,12 @@ services whose end came."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import click
 
 from syres.domain.contracts import notice_end
+from syres.domain.money import format_eur
 from syres.domain.periods import PARIS
 from syres.domain.support import gtr_deadline
 from syres.terms import load_terms
@@ -61,6 +63,40 @@ def apply_ends_command(as_of: datetime | None) -> None:
     click.echo(f"{day:%d/%m/%Y} : {len(ended)} contrat(s) terminé(s).")
 
 
+@click.command(name="termination-amount")
+@click.argument("contract_id", type=int)
+@click.argument("received", type=click.DateTime(formats=["%Y-%m-%d"]))
+def termination_amount_command(contract_id: int, received: datetime) -> None:
+    """Show what the customer's termination of contract CONTRACT_ID by a letter received on
+    RECEIVED (YYYY-MM-DD) would cost, service by service (R-END-1, R-END-2). Records nothing;
+    unpaid one-off amounts and billed usage are not known before billing exists and count 0."""
+    from syres.cli.django_setup import setup_django
+
+    setup_django()
+    from syres.contracts import selectors
+
+    contract = selectors.find_contract(contract_id)
+    if contract is None:
+        raise click.ClickException(f"Pas de contrat n° {contract_id}.")
+    end, lines = selectors.termination_preview(contract, letter_received_date=received.date())
+    click.echo(f"{contract} : lettre reçue le {received:%d/%m/%Y}, fin le {end:%d/%m/%Y}")
+    total = Decimal(0)
+    for service in selectors.open_services_of(contract):
+        line = lines.get(service.pk)
+        if line is None:
+            click.echo(f"  {service.label} : engagement terminé, rien à payer")
+            continue
+        total += line.total
+        click.echo(
+            f"  {service.label} : {line.remaining_months} mois × {format_eur(line.monthly_fee)} "
+            f"= {format_eur(line.remaining_fees)} ; frais restant dus "
+            f"{format_eur(line.unpaid_access_fee + line.unpaid_installation_fee)} ; "
+            f"équipements {format_eur(line.unpaid_equipment)} ; consommations estimées "
+            f"{format_eur(line.estimated_usage)} ; total {format_eur(line.total)}"
+        )
+    click.echo(f"Montant minimum de facturation : {format_eur(total)} HT")
+
+
 @click.command(name="take-over")
 def take_over_command() -> None:
     """Turn the services and equipment delivered by the orders app into contract services and
@@ -80,3 +116,4 @@ contracts_group.add_command(notice_command)
 contracts_group.add_command(gtr_command)
 contracts_group.add_command(apply_ends_command)
 contracts_group.add_command(take_over_command)
+contracts_group.add_command(termination_amount_command)

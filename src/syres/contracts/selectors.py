@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -18,6 +20,7 @@ from syres.contracts.models import (
     Ticket,
 )
 from syres.domain import contracts as rules
+from syres.domain.money import ZERO
 from syres.domain.periods import Month
 from syres.domain.support import GtrOutcome, gtr_outcome
 from syres.terms import load_terms
@@ -25,6 +28,10 @@ from syres.terms import load_terms
 
 def get_contract(contract_id: int) -> Contract:
     return Contract.objects.get(pk=contract_id)
+
+
+def find_contract(contract_id: int) -> Contract | None:
+    return Contract.objects.filter(pk=contract_id).first()
 
 
 def get_service(service_id: int) -> Service:
@@ -101,6 +108,63 @@ def terminations_to_invoice() -> QuerySet[Termination]:
     """Terminations whose minimum billing amount (R-END-2) is owed and not yet invoiced."""
     return Termination.objects.filter(amount_due__gt=0, invoiced_at__isnull=True).order_by(
         "recorded_at", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class UnpaidAmounts:
+    """What the customer still owes on a service's one-off fees (R-END-2), as known by billing."""
+
+    access_fee: Decimal = ZERO
+    installation_fee: Decimal = ZERO
+    equipment: Decimal = ZERO
+
+
+def early_termination_lines(
+    *,
+    services: Sequence[Service],
+    end_date: date,
+    unpaid: Mapping[int, UnpaidAmounts] | None = None,
+    billed_usage: Mapping[int, Mapping[Month, Decimal]] | None = None,
+) -> dict[int, rules.EarlyTerminationLine | None]:
+    """The minimum billing amount of each service ending on `end_date` (R-END-2), by service
+    id; `None` for a service whose commitment is over. `unpaid` and `billed_usage` (by service
+    id) come from billing: one-off amounts still unpaid, usage billed per month."""
+    contracts = load_terms().contracts
+    unpaid = unpaid or {}
+    billed_usage = billed_usage or {}
+    lines: dict[int, rules.EarlyTerminationLine | None] = {}
+    for service in services:
+        owed = unpaid.get(service.pk, UnpaidAmounts())
+        amount = rules.early_termination_amount(
+            services=[
+                rules.CommittedService(
+                    label=service.label,
+                    monthly_fee=service.monthly_fee,
+                    commitment_end=service.commitment_end,
+                    unpaid_access_fee=owed.access_fee,
+                    unpaid_installation_fee=owed.installation_fee,
+                    unpaid_equipment=owed.equipment,
+                    billed_usage=billed_usage.get(service.pk, {}),
+                )
+            ],
+            end_date=end_date,
+            contracts=contracts,
+        )
+        lines[service.pk] = amount.lines[0] if amount.lines else None
+    return lines
+
+
+def termination_preview(
+    contract: Contract, *, letter_received_date: date
+) -> tuple[date, dict[int, rules.EarlyTerminationLine | None]]:
+    """What a letter received on `letter_received_date` would cost, before it is recorded:
+    the end date (R-END-1) and the amount of each open service (R-END-2)."""
+    end_date = rules.notice_end(
+        letter_received_date=letter_received_date, contracts=load_terms().contracts
+    )
+    return end_date, early_termination_lines(
+        services=list(open_services_of(contract)), end_date=end_date
     )
 
 

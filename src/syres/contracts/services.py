@@ -7,7 +7,6 @@ One function per state change; each checks the change is allowed (the rules are 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from syres.contracts import selectors
 from syres.contracts.models import (
     Contract,
     Service,
@@ -234,15 +234,6 @@ def lift_suspension(*, suspension: Suspension, end_at: datetime, by: Any) -> Sus
 # --- termination (R-END-1, R-END-2, R-END-3) -----------------------------------------------
 
 
-@dataclass(frozen=True)
-class UnpaidAmounts:
-    """What the customer still owes on a service's one-off fees (R-END-2), as known by billing."""
-
-    access_fee: Decimal = ZERO
-    installation_fee: Decimal = ZERO
-    equipment: Decimal = ZERO
-
-
 def _services_to_end(contract: Contract, services: Sequence[Service] | None) -> list[Service]:
     open_services = list(
         Service.objects.select_for_update()
@@ -272,7 +263,7 @@ def record_customer_termination(
     letter_received_date: date,
     by: Any,
     services: Sequence[Service] | None = None,
-    unpaid: Mapping[int, UnpaidAmounts] | None = None,
+    unpaid: Mapping[int, selectors.UnpaidAmounts] | None = None,
     billed_usage: Mapping[int, Mapping[Month, Decimal]] | None = None,
     at: datetime | None = None,
 ) -> Termination:
@@ -295,27 +286,9 @@ def record_customer_termination(
     end_date = rules.notice_end(
         letter_received_date=letter_received_date, contracts=terms.contracts
     )
-    unpaid = unpaid or {}
-    billed_usage = billed_usage or {}
-    lines: dict[int, rules.EarlyTerminationLine | None] = {}
-    for service in chosen:
-        owed = unpaid.get(service.pk, UnpaidAmounts())
-        amount = rules.early_termination_amount(
-            services=[
-                rules.CommittedService(
-                    label=service.label,
-                    monthly_fee=service.monthly_fee,
-                    commitment_end=service.commitment_end,
-                    unpaid_access_fee=owed.access_fee,
-                    unpaid_installation_fee=owed.installation_fee,
-                    unpaid_equipment=owed.equipment,
-                    billed_usage=billed_usage.get(service.pk, {}),
-                )
-            ],
-            end_date=end_date,
-            contracts=terms.contracts,
-        )
-        lines[service.pk] = amount.lines[0] if amount.lines else None
+    lines = selectors.early_termination_lines(
+        services=chosen, end_date=end_date, unpaid=unpaid, billed_usage=billed_usage
+    )
     termination = Termination.objects.create(
         contract=contract,
         initiator=TerminationInitiator.CUSTOMER,
