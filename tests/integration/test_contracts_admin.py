@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from syres.accounts.services import create_staff_user, ensure_roles, record_personal_password
 from syres.contracts import selectors, services
 from tests.integration.customers_fixtures import at, company
 
@@ -134,3 +135,45 @@ def test_maintenance_without_a_notice_to_the_customer_is_refused(
         admin_client.get(f"/admin/contracts/contract/{ftto.contract_id}/change/").status_code == 200
     )
     assert admin_client.get(f"/admin/contracts/service/{ftto.pk}/change/").status_code == 200
+
+
+def _logged_in(client: Client, *, username: str, roles: list[str]) -> Any:
+    ensure_roles()
+    user = create_staff_user(
+        username=username, initial_password="Olempes-Rodez-Aveyron-2026!", roles=roles
+    )
+    record_personal_password(user=user)
+    client.force_login(user)
+    return user
+
+
+def test_a_support_agent_opens_a_ticket_and_sales_cannot(client: Client, ftto: Any) -> None:
+    """Roles: Support opens tickets; Commercial only reads contracts."""
+    form = {
+        "service": ftto.pk,
+        "reported_at_0": "03/04/2026",
+        "reported_at_1": "16:00",
+        "description": "Lien coupé",
+    }
+    _logged_in(client, username="vendeur", roles=["sales"])
+    assert client.post("/admin/contracts/ticket/add/", form).status_code == 403
+    _logged_in(client, username="support", roles=["support"])
+    assert client.post("/admin/contracts/ticket/add/", form).status_code == 302
+
+
+def test_a_lifted_suspension_and_the_check_in_need_their_permissions(
+    client: Client, ftto: Any, admin_user: Any
+) -> None:
+    suspension = services.suspend_service(
+        service=ftto, reason="non_payment", start_at=at(2026, 3, 1), by=admin_user
+    )
+    _logged_in(client, username="vendeur", roles=["sales"])
+    lift = client.post(
+        f"/admin/contracts/suspension/{suspension.pk}/change/",
+        {"end_at_0": "02/03/2026", "end_at_1": "10:00"},
+    )
+    assert lift.status_code == 403
+    ftto.refresh_from_db()
+    assert ftto.state == "suspended"
+    check_in = f"/admin/equipment/returncheck/check-in/{ftto.contract.customer_id}/"
+    assert client.get(check_in).status_code == 403

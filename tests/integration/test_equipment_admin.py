@@ -151,3 +151,29 @@ def test_staff_record_misuse_and_the_warranty_is_void(admin_client: Client, cust
     assert not selectors.warranty_of(phone).covers(on=date(2026, 9, 1))
     page = admin_client.get("/admin/equipment/item/")
     assert "annulée le 01/08/2026" in page.text
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "/admin/contracts/contract/",
+        "/admin/contracts/service/",
+        "/admin/contracts/suspension/",
+        "/admin/contracts/suspension/add/",
+        "/admin/contracts/termination/",
+        "/admin/contracts/termination/add/",
+        "/admin/contracts/ticket/",
+        "/admin/contracts/ticket/add/",
+        "/admin/equipment/item/",
+        "/admin/equipment/loss/",
+        "/admin/equipment/loss/add/",
+        "/admin/equipment/returncheck/",
+        "/admin/equipment/charge/",
+    ],
+)
+def test_every_contracts_and_equipment_screen_opens(
+    admin_client: Client, customer: Any, page: str
+) -> None:
+    _lent(customer, serial="R500-0199", code="EQ-ROUTER", rent="5.00")
+    response = admin_client.get(page)
+    assert response.status_code == 200

@@ -192,7 +192,8 @@ class SuspensionAdmin(_Admin):
         return ("service", "reason", "start_at", "decided_by", "customer_notice")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None or obj.end_at is None
+        # A lifted suspension never changes.
+        return super().has_change_permission(request, obj) and (obj is None or obj.end_at is None)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -337,7 +338,8 @@ class TerminationAdmin(_Admin):
         return super().get_form(request, obj, change=change, **kwargs)
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None
+        # Recorded once, by the service; shown, never changed.
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -437,7 +439,10 @@ class TicketAdmin(_Admin):
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None or obj.restored_at is None
+        # A closed ticket never changes.
+        return super().has_change_permission(request, obj) and (
+            obj is None or obj.restored_at is None
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
@@ -234,6 +235,8 @@ class ReturnCheckAdmin(_ReadOnly, _Admin):
 
     def check_in_view(self, request: HttpRequest, customer_id: int) -> HttpResponse:
         """R-EQ-3: check in what came back, item by item; what did not is invoiced."""
+        if not request.user.has_perm("equipment.add_returncheck"):
+            raise PermissionDenied
         items = list(selectors.items_due_back(customer_id, on=timezone.localdate()))
         form = CheckInForm(request.POST or None, items=items)
         if request.method == "POST" and form.is_valid() and items:
@@ -326,7 +329,8 @@ class LossAdmin(_Admin):
         )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return obj is None
+        # Recorded once, by the service; shown, never changed.
+        return obj is None and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
