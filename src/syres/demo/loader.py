@@ -9,10 +9,9 @@ from dataclasses import dataclass
 from django.core.management import call_command
 
 from syres.accounts.services import ensure_superuser
-from syres.contracts.services import take_over_delivered_services
+from syres.demo.contracts import load_contracts_demo
 from syres.demo.customers import load_customers
 from syres.demo.orders import load_catalog_demo, load_orders_demo
-from syres.equipment.services import take_over_delivered_equipment
 
 DEMO_STAFF_USERNAME = "admin"
 # The demo database only; a real installation creates its staff with `syres manage`.
@@ -37,12 +36,5 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     load_customers(staff=staff, echo=echo)
     load_catalog_demo(echo=echo)
     load_orders_demo(by=staff, echo=echo)
-    _take_over_deliveries(echo)
+    load_contracts_demo(by=staff, echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)
-
-
-def _take_over_deliveries(echo: Callable[[str], None]) -> None:
-    """Contracts and equipment: turn the demo deliveries into services and items (idempotent)."""
-    services = take_over_delivered_services()
-    items = take_over_delivered_equipment()
-    echo(f"Contracts: {len(services)} service(s) and {len(items)} equipment item(s) taken over.")
