@@ -9,6 +9,7 @@ from syres.cli.api_tokens import api_group
 from syres.cli.catalog import catalog_group
 from syres.cli.contracts import contracts_group
 from syres.cli.customers import customers_group
+from syres.cli.invoice import invoice_group
 from syres.cli.orders import orders_group
 from syres.cli.statements import statement_group
 from syres.cli.terms import terms_group
@@ -31,6 +32,7 @@ cli.add_command(customers_group)
 cli.add_command(catalog_group)
 cli.add_command(orders_group)
 cli.add_command(contracts_group)
+cli.add_command(invoice_group)
 
 
 def main() -> None:
