@@ -13,6 +13,7 @@ from syres.cli.contracts import contracts_group
 from syres.contracts import selectors, services, support
 from syres.contracts.selectors import UnpaidAmounts
 from syres.contracts.services import UnableToChangeContract
+from syres.domain.billing.lines import subscription_lines
 from syres.domain.periods import Month
 from tests.integration.customers_fixtures import at, company, staff_user
 
@@ -192,6 +193,13 @@ def test_suspension_keeps_the_subscription_accruing(customer: Any, staff: Any) -
     assert ftto.state == "suspended"
     assert selectors.is_suspended_at(ftto, at=at(2026, 3, 15))
     assert selectors.subscription_due(ftto, month=march) == before == Decimal("390.00")
+
+    # The billing run bills the suspended service in full, saying so on the line.
+    (to_bill,) = selectors.services_to_bill(customer)
+    assert to_bill.suspended
+    (line,) = subscription_lines(service=to_bill, period=Month(2026, 2), vat_rate=Decimal("0.20"))
+    assert line.amount == Decimal("390.00")
+    assert "service suspendu, abonnement dû" in line.label
 
     services.lift_suspension(suspension=suspension, end_at=at(2026, 4, 2, 9), by=staff)
     ftto.refresh_from_db()

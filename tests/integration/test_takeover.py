@@ -108,6 +108,10 @@ def test_deliveries_become_contract_services_and_items_once(sales: Any) -> None:
     contract = contract_selectors.open_contract_of(customer)
     assert contract is not None
     assert contract_selectors.services_of(contract).count() == 3
+    to_bill = {bill.ref: bill for bill in contract_selectors.services_to_bill(customer)}
+    trunk_bill = to_bill[f"service:{trunk.pk}"]
+    assert (trunk_bill.monthly_price, trunk_bill.quantity) == (Decimal("12.00"), 3)
+    assert not trunk_bill.suspended
 
     assert contract_services.take_over_delivered_services(customer_id=customer.pk) == []
     assert equipment_services.take_over_delivered_equipment(customer_id=customer.pk) == []

@@ -20,7 +20,8 @@ from syres.contracts.models import (
     Ticket,
 )
 from syres.domain import contracts as rules
-from syres.domain.money import ZERO
+from syres.domain.billing.lines import ServiceToBill
+from syres.domain.money import CENT, ZERO
 from syres.domain.periods import Month
 from syres.domain.support import GtrOutcome, gtr_outcome
 from syres.terms import load_terms
@@ -98,6 +99,32 @@ def subscription_due(service: Service, *, month: Month) -> Decimal:
         delivery_date=service.delivery_date,
         end_date=service.end_date,
     )
+
+
+def services_to_bill(customer: Any) -> list[ServiceToBill]:
+    """The customer's services as the billing run sees them (`syres.domain.billing.lines`):
+    unit price × quantity, exclusive end date, and the suspended flag, which changes nothing
+    to the amount (R-PAY-3). Terminated services are included: their last month may still be
+    due."""
+    billed = []
+    for service in Service.objects.filter(contract__customer=customer).order_by("pk"):
+        quantity = Decimal(service.quantity)
+        unit = service.monthly_fee / quantity
+        if unit != unit.quantize(CENT) or unit * quantity != service.monthly_fee:
+            # A total that does not split into whole cents per unit is billed as one unit.
+            unit, quantity = service.monthly_fee, Decimal(1)
+        billed.append(
+            ServiceToBill(
+                ref=f"service:{service.pk}",
+                label=service.label,
+                monthly_price=unit,
+                quantity=quantity,
+                delivery_date=service.delivery_date,
+                end_date=service.end_date,
+                suspended=service.state == ServiceState.SUSPENDED,
+            )
+        )
+    return billed
 
 
 def terminations_of(contract: Contract) -> QuerySet[Termination]:
