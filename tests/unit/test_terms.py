@@ -250,6 +250,15 @@ def test_a_syntax_error_is_refused_with_its_position() -> None:
     assert "line" in error.problems[0][1]
 
 
+def test_an_accessory_without_a_replacement_value_is_refused() -> None:
+    """R-EQ-3: a missing accessory is invoiced at its value, so the catalog names only priced
+    accessories (`[equipment.accessory_replacement_values]`)."""
+    old = '"Cordon" = 5.00\n'
+    assert old in SHIPPED_TEXT
+    error = _refusal(SHIPPED_TEXT.replace(old, "", 1))
+    assert any("accessory_replacement_values lacks Cordon" in r for _, r in error.problems)
+
+
 def test_quotes_and_orders_have_their_numbering_and_cgv_reference(terms: Terms) -> None:
     """R-ORD-1: the quote prints the CGV reference; quotes and orders have number prefixes."""
     assert terms.quotes.number_prefix == "DV"

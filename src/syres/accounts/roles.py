@@ -52,6 +52,9 @@ ROLES = (
             "customers.add_datatransmission",
             "billing.*",
             "payments.*",
+            "contracts.add_termination",
+            "contracts.add_suspension",
+            "contracts.change_suspension",
         ),
     ),
     Role(
@@ -64,6 +67,8 @@ ROLES = (
             "customers.add_datatransmission",
             "equipment.*",
             "contracts.change_*",
+            "contracts.add_ticket",
+            "contracts.add_suspension",
         ),
     ),
     Role(code="admin", group_name="Administration", permissions=("*.*",)),

@@ -7,6 +7,7 @@ import click
 from syres import __version__
 from syres.cli.api_tokens import api_group
 from syres.cli.catalog import catalog_group
+from syres.cli.contracts import contracts_group
 from syres.cli.customers import customers_group
 from syres.cli.invoice import invoice_group
 from syres.cli.orders import orders_group
@@ -32,6 +33,7 @@ cli.add_command(statement_group)
 cli.add_command(customers_group)
 cli.add_command(catalog_group)
 cli.add_command(orders_group)
+cli.add_command(contracts_group)
 cli.add_command(invoice_group)
 cli.add_command(rate_command)
 cli.add_command(usage_group)

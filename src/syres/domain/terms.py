@@ -151,7 +151,10 @@ class Contracts(_Terms):
 
 
 class Equipment(_Terms):
+    """Warranty and returns (CGV art. 6, 13; SPEC R-EQ-2, R-EQ-3)."""
+
     warranty_months: PositiveCount
+    accessory_replacement_values: dict[Text, Amount]
 
 
 class Disputes(_Terms):
@@ -489,6 +492,20 @@ class Terms(_Terms):
         for zone_code, zone in self.mobile.zones.items():
             if zone.beyond_cap == "block" and zone_code not in self.rates.mobile_data_per_mb:
                 raise ValueError(f"rates.mobile_data_per_mb needs a rate for zone {zone_code}")
+        return self
+
+    @model_validator(mode="after")
+    def _accessories_priced(self) -> Terms:
+        # R-EQ-3: a missing accessory is invoiced, so each one named in the catalog needs a value.
+        named = {
+            name
+            for product in self.catalog.products
+            if isinstance(product, EquipmentModel)
+            for name in product.accessories
+        }
+        unpriced = sorted(named - set(self.equipment.accessory_replacement_values))
+        if unpriced:
+            raise ValueError(f"equipment.accessory_replacement_values lacks {', '.join(unpriced)}")
         return self
 
     def product(self, code: str) -> Product:

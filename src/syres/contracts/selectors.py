@@ -1,0 +1,232 @@
+"""Reads on contracts, services, suspensions, terminations and support tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from syres.contracts.models import (
+    Contract,
+    Service,
+    ServiceState,
+    Suspension,
+    Termination,
+    TerminationLine,
+    Ticket,
+)
+from syres.domain import contracts as rules
+from syres.domain.billing.lines import ServiceToBill
+from syres.domain.money import CENT, ZERO
+from syres.domain.periods import Month
+from syres.domain.support import GtrOutcome, gtr_outcome
+from syres.terms import load_terms
+
+
+def get_contract(contract_id: int) -> Contract:
+    return Contract.objects.get(pk=contract_id)
+
+
+def find_contract(contract_id: int) -> Contract | None:
+    return Contract.objects.filter(pk=contract_id).first()
+
+
+def get_service(service_id: int) -> Service:
+    return Service.objects.select_related("contract").get(pk=service_id)
+
+
+def open_contract_of(customer: Any) -> Contract | None:
+    return Contract.objects.filter(customer=customer, ended_on__isnull=True).first()
+
+
+def contracts_of(customer: Any) -> QuerySet[Contract]:
+    return Contract.objects.filter(customer=customer).order_by("started_on", "pk")
+
+
+def services_of(contract: Contract) -> QuerySet[Service]:
+    return contract.services.order_by("delivery_date", "pk")
+
+
+def open_services_of(contract: Contract) -> QuerySet[Service]:
+    """Services of the contract with no end recorded yet: those a termination can still end."""
+    return (
+        contract.services.filter(end_date__isnull=True)
+        .exclude(state=ServiceState.TERMINATED)
+        .order_by("pk")
+    )
+
+
+def live_services_of(customer: Any) -> QuerySet[Service]:
+    """Services not terminated (active or suspended) of every contract of the customer."""
+    return (
+        Service.objects.filter(contract__customer=customer)
+        .exclude(state=ServiceState.TERMINATED)
+        .order_by("delivery_date", "pk")
+    )
+
+
+def service_by_source(source_ref: str) -> Service | None:
+    return Service.objects.filter(source_ref=source_ref).first()
+
+
+def suspensions_of(service: Service) -> QuerySet[Suspension]:
+    return service.suspensions.order_by("start_at", "pk")
+
+
+def is_suspended_at(service: Service, *, at: datetime) -> bool:
+    """Whether a suspension was in force at `at` (R-PAY-4 history)."""
+    return any(
+        rules.Suspension(
+            reason=rules.SuspensionReason(suspension.reason),
+            start_at=suspension.start_at,
+            end_at=suspension.end_at,
+            decided_by=str(suspension.decided_by_id),
+        ).is_in_force(at=at)
+        for suspension in suspensions_of(service)
+    )
+
+
+def subscription_due(service: Service, *, month: Month) -> Decimal:
+    """The subscription of `service` due for `month`, exact (R-INV-1); a suspension changes
+    nothing (R-PAY-3: subscriptions keep accruing while suspended)."""
+    return rules.monthly_subscription_due(
+        month=month,
+        monthly_fee=service.monthly_fee,
+        delivery_date=service.delivery_date,
+        end_date=service.end_date,
+    )
+
+
+def services_to_bill(customer: Any) -> list[ServiceToBill]:
+    """The customer's services as the billing run sees them (`syres.domain.billing.lines`):
+    unit price × quantity, exclusive end date, and the suspended flag, which changes nothing
+    to the amount (R-PAY-3). Terminated services are included: their last month may still be
+    due."""
+    billed = []
+    for service in Service.objects.filter(contract__customer=customer).order_by("pk"):
+        quantity = Decimal(service.quantity)
+        unit = service.monthly_fee / quantity
+        if unit != unit.quantize(CENT) or unit * quantity != service.monthly_fee:
+            # A total that does not split into whole cents per unit is billed as one unit.
+            unit, quantity = service.monthly_fee, Decimal(1)
+        billed.append(
+            ServiceToBill(
+                ref=f"service:{service.pk}",
+                label=service.label,
+                monthly_price=unit,
+                quantity=quantity,
+                delivery_date=service.delivery_date,
+                end_date=service.end_date,
+                suspended=service.state == ServiceState.SUSPENDED,
+            )
+        )
+    return billed
+
+
+def terminations_of(contract: Contract) -> QuerySet[Termination]:
+    return contract.terminations.order_by("recorded_at", "pk")
+
+
+def terminations_to_invoice() -> QuerySet[Termination]:
+    """Terminations whose minimum billing amount (R-END-2) is owed and not yet invoiced."""
+    return Termination.objects.filter(amount_due__gt=0, invoiced_at__isnull=True).order_by(
+        "recorded_at", "pk"
+    )
+
+
+@dataclass(frozen=True)
+class UnpaidAmounts:
+    """What the customer still owes on a service's one-off fees (R-END-2), as known by billing."""
+
+    access_fee: Decimal = ZERO
+    installation_fee: Decimal = ZERO
+    equipment: Decimal = ZERO
+
+
+def early_termination_lines(
+    *,
+    services: Sequence[Service],
+    end_date: date,
+    unpaid: Mapping[int, UnpaidAmounts] | None = None,
+    billed_usage: Mapping[int, Mapping[Month, Decimal]] | None = None,
+) -> dict[int, rules.EarlyTerminationLine | None]:
+    """The minimum billing amount of each service ending on `end_date` (R-END-2), by service
+    id; `None` for a service whose commitment is over. `unpaid` and `billed_usage` (by service
+    id) come from billing: one-off amounts still unpaid, usage billed per month."""
+    contracts = load_terms().contracts
+    unpaid = unpaid or {}
+    billed_usage = billed_usage or {}
+    lines: dict[int, rules.EarlyTerminationLine | None] = {}
+    for service in services:
+        owed = unpaid.get(service.pk, UnpaidAmounts())
+        amount = rules.early_termination_amount(
+            services=[
+                rules.CommittedService(
+                    label=service.label,
+                    monthly_fee=service.monthly_fee,
+                    commitment_end=service.commitment_end,
+                    unpaid_access_fee=owed.access_fee,
+                    unpaid_installation_fee=owed.installation_fee,
+                    unpaid_equipment=owed.equipment,
+                    billed_usage=billed_usage.get(service.pk, {}),
+                )
+            ],
+            end_date=end_date,
+            contracts=contracts,
+        )
+        lines[service.pk] = amount.lines[0] if amount.lines else None
+    return lines
+
+
+def termination_preview(
+    contract: Contract, *, letter_received_date: date
+) -> tuple[date, dict[int, rules.EarlyTerminationLine | None]]:
+    """What a letter received on `letter_received_date` would cost, before it is recorded:
+    the end date (R-END-1) and the amount of each open service (R-END-2)."""
+    end_date = rules.notice_end(
+        letter_received_date=letter_received_date, contracts=load_terms().contracts
+    )
+    return end_date, early_termination_lines(
+        services=list(open_services_of(contract)), end_date=end_date
+    )
+
+
+def termination_lines_of(termination: Termination) -> QuerySet[TerminationLine]:
+    return termination.lines.select_related("service").order_by("service__pk")
+
+
+def contract_has_ended(contract: Contract, *, on: date) -> bool:
+    return contract.ended_on is not None and contract.ended_on <= on
+
+
+def ended_contract_ids_of(customer: Any, *, on: date) -> list[int]:
+    """Contracts of the customer ended on or before `on` (lent equipment is due back: R-EQ-3)."""
+    return list(
+        Contract.objects.filter(customer=customer, ended_on__lte=on).values_list("pk", flat=True)
+    )
+
+
+def tickets_of(service: Service) -> QuerySet[Ticket]:
+    return service.tickets.order_by("-reported_at", "pk")
+
+
+def open_tickets() -> QuerySet[Ticket]:
+    return (
+        Ticket.objects.filter(restored_at__isnull=True)
+        .select_related("service")
+        .order_by("gtr_deadline", "reported_at")
+    )
+
+
+def gtr_of(ticket: Ticket) -> GtrOutcome | None:
+    """The GTR deadline of a ticket and whether it was met; `None` when the service has no GTR
+    (only FTTO has one: R-GTR-1)."""
+    if ticket.gtr_deadline is None:
+        return None
+    return gtr_outcome(
+        reported_at=ticket.reported_at, restored_at=ticket.restored_at, support=load_terms().support
+    )
