@@ -25,7 +25,7 @@ def test_demo_then_export_a_customer_archive(tmp_path: Path) -> None:
     data_dir = tmp_path / "var"
     loaded = run("demo", "--no-serve", data_dir=data_dir, cwd=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
-    assert "Demo customers: 6 created" in loaded.stdout
+    assert "Clients de démonstration : 6 créé(s)" in loaded.stdout
 
     exported = run("customers", "export", "1", "--out", "x.zip", data_dir=data_dir, cwd=tmp_path)
 

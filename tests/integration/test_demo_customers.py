@@ -21,7 +21,7 @@ def test_demo_customers_cover_every_state_and_loading_twice_changes_nothing() ->
 
     customers = list(selectors.search_customers(""))
     assert len(customers) == 6
-    assert messages[-1] == "Demo customers: 0 created, 6 already present."
+    assert messages[-1] == "Clients de démonstration : 0 créé(s), 6 déjà présent(s)."
     states = {selectors.file_of(customer).status for customer in customers}
     assert states == {"draft", "submitted", "accepted", "rejected"}
     kinds = {customer.kind for customer in customers}

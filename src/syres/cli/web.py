@@ -19,7 +19,7 @@ def serve_command(host: str, port: int, threads: int) -> None:
 
     application = get_wsgi_application()
 
-    click.echo(f"syres: serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    click.echo(f"syres : application servie sur http://{host}:{port}/ (Ctrl+C pour arrêter)")
     serve(application, host=host, port=port, threads=threads)
 
 
@@ -48,6 +48,9 @@ def demo_command(context: click.Context, then_serve: bool, host: str, port: int)
 
     report = load_demo(echo=click.echo)
     click.echo("")
-    click.echo(f"Staff login: {report.staff_username} / {report.staff_password}")
+    click.echo(
+        f"Connexion du personnel : {report.staff_username} / {report.staff_password} "
+        f"(http://{host}:{port}/admin/)"
+    )
     if then_serve:
         context.invoke(serve_command, host=host, port=port)

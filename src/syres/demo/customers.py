@@ -241,7 +241,10 @@ def load_customers(*, staff: Any, echo: Callable[[str], None]) -> None:
             continue
         _create(demo, staff=staff, today=today)
         created += 1
-    echo(f"Demo customers: {created} created, {len(DEMO_CUSTOMERS) - created} already present.")
+    echo(
+        f"Clients de démonstration : {created} créé(s), "
+        f"{len(DEMO_CUSTOMERS) - created} déjà présent(s)."
+    )
 
 
 def _create(demo: DemoCustomer, *, staff: Any, today: date) -> None:

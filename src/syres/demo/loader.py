@@ -27,13 +27,13 @@ class DemoReport:
 
 def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     """Migrate, then load the demo data; safe to run again on an existing database."""
-    echo("Migrating the database…")
+    echo("Migration de la base de données…")
     call_command("migrate", interactive=False, verbosity=0)
     password = os.environ.get("SYRES_DEMO_PASSWORD", DEMO_STAFF_PASSWORD_DEFAULT)
     staff, created = ensure_superuser(
         username=DEMO_STAFF_USERNAME, password=password, email="admin@syres-telecom.example"
     )
-    echo("Staff administrator " + ("created." if created else "already present."))
+    echo("Administrateur : " + ("créé." if created else "déjà présent."))
     load_customers(staff=staff, echo=echo)
     load_catalog_demo(echo=echo)
     load_orders_demo(by=staff, echo=echo)
