@@ -96,8 +96,14 @@ def write_inputs(directory: Path) -> list[Path]:
     mobile = directory / "mobile.csv"
     write_voice_csv(voice, voice_frame(records=300_000, lines=lines, month=month, seed=5))
     write_mobile_csv(mobile, mobile_frame(records=30_000, lines=lines, month=month, seed=9))
+    # A call centre (R-SIP-7): 250 calls of 10 s on the Asterisk trunk T1.
+    centre = "".join(
+        f"cc{i},T1,2026-03-{2 + i % 20:02d}T{9 + i % 8:02d}:{i % 60:02d}:00+01:00,10,"
+        f"0565000000,01450{i:05d},out,0\n"
+        for i in range(250)
+    )
     with voice.open("a", encoding="utf-8") as handle:
-        handle.write(EXTRA_VOICE)
+        handle.write(EXTRA_VOICE + centre)
     with mobile.open("a", encoding="utf-8") as handle:
         handle.write(EXTRA_MOBILE)
     master = directory / "Master.csv"
