@@ -27,6 +27,7 @@ import pytest
 
 from syres.domain.periods import Month
 from syres.terms import load_terms
+from syres.usage import rating_files
 from syres.usage.rating_files import rate_files
 from syres.usage.synthetic import (
     make_lines,
@@ -142,7 +143,7 @@ def observed(out: Path, *, inputs: Path) -> dict[str, object]:
 
 
 def run_golden(directory: Path, *, overage: str) -> dict[str, object]:
-    out = directory / f"out-{overage}"
+    out = directory / f"out-{overage}-{rating_files.SLICE_RECORDS}"
     rate_files(
         lines_path=directory / "lines.csv",
         usage_paths=[directory / name for name in ("voice.csv", "mobile.csv", "Master.csv")],
@@ -173,9 +174,17 @@ def test_the_golden_input_is_the_one_recorded(inputs: Path) -> None:
     assert input_digest(inputs) == recorded, "generator changed: the golden files do not apply"
 
 
-@pytest.mark.parametrize("overage", OVERAGES)
-def test_rate_output_equals_the_recorded_output_r_sip_r_mob(inputs: Path, overage: str) -> None:
-    """R-SIP-1..8, R-MOB-1..4, R-DEST-1..4, SPEC §12: identical files, both overage options."""
+@pytest.mark.parametrize(
+    ("overage", "slice_records"),
+    [("beyond", None), ("retroactive", None), ("beyond", 40_000)],
+)
+def test_rate_output_equals_the_recorded_output_r_sip_r_mob(
+    inputs: Path, overage: str, slice_records: int | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-SIP-1..8, R-MOB-1..4, R-DEST-1..4, SPEC §12: identical files, both overage options,
+    in one go or in slices of lines (numbers classified once for all slices)."""
+    if slice_records is not None:
+        monkeypatch.setattr(rating_files, "SLICE_RECORDS", slice_records)
     got = run_golden(inputs, overage=overage)
     expected = _golden(overage)
 
