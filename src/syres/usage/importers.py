@@ -19,7 +19,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,6 +185,7 @@ def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False
 
 
 BATCH_BYTES = 16 * 2**20
+BATCHES_IN_FLIGHT = 2
 
 
 class _NotInBatches(Exception):
@@ -263,10 +266,21 @@ def _in_batches(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     oks: list[pl.DataFrame] = []
     bads: list[pl.DataFrame] = []
-    for raw in _text_batches(path, header):
-        ok, bad = parse(raw)
-        oks.append(ok)
-        bads.append(bad)
+    # Batches are parsed two at a time (Polars parses a small batch mostly on one thread),
+    # in file order, so that at most two raw text batches wait in memory.
+    with ThreadPoolExecutor(max_workers=BATCHES_IN_FLIGHT) as pool:
+        pending: deque[Future[tuple[pl.DataFrame, pl.DataFrame]]] = deque()
+        for raw in _text_batches(path, header):
+            pending.append(pool.submit(parse, raw))
+            del raw
+            while len(pending) >= BATCHES_IN_FLIGHT or (pending and pending[0].done()):
+                ok, bad = pending.popleft().result()
+                oks.append(ok)
+                bads.append(bad)
+        for future in pending:
+            ok, bad = future.result()
+            oks.append(ok)
+            bads.append(bad)
     return pl.concat(oks), pl.concat(bads)
 
 
