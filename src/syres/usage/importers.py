@@ -363,7 +363,9 @@ def _split(
     bad = frame.filter(pl.col("_reason").is_not_null()).select(
         "source", "source_line", "record_id", "line", reason="_reason"
     )
-    return frame.filter(pl.col("_reason").is_null()), bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
+    if bad.height:  # most batches hold no malformed record: no copy of the batch then
+        frame = frame.filter(pl.col("_reason").is_null())
+    return frame, bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
 
 
 def _flag(column: str, *, empty_means_no: bool) -> pl.Expr:

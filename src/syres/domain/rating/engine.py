@@ -303,7 +303,9 @@ def _accepted(
         .then(pl.lit(wrong_text))
     )
     rejected = _rejects(flagged.filter(pl.col("_reason").is_not_null()), pl.col("_reason"))
-    return flagged.filter(pl.col("_reason").is_null()).drop("_reason"), rejected
+    if rejected.height:  # usually none: no copy of the frame then
+        flagged = flagged.filter(pl.col("_reason").is_null())
+    return flagged.drop("_reason"), rejected
 
 
 def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
@@ -419,11 +421,14 @@ def _classified(
         pl.col("destination_class").is_null()
         | (pl.col("destination_class") == DestinationClass.INVALID.value)
     )
+    frame = frame.with_columns(_bad=bad)
     rejected = _rejects(
-        frame.filter(bad),
+        frame.filter(pl.col("_bad")),
         pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null("(vide)"),
     )
-    return frame.filter(~bad), rejected
+    if rejected.height or frame.get_column("_bad").null_count():  # usually neither: no copy
+        frame = frame.filter(~pl.col("_bad"))
+    return frame.drop("_bad"), rejected
 
 
 def _rate_trunks(
