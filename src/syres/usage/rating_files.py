@@ -15,6 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from syres.domain.money import micro_eur_to_decimal
@@ -132,6 +133,9 @@ def rate_files(
                         table.schema,
                         compression="lz4",
                         write_statistics=False,
+                        # Dictionary pages only where values repeat (categoricals, line): on
+                        # record ids and numbers they cost time and are dropped anyway.
+                        use_dictionary=_dictionary_columns(table.schema),
                     )
                 writer.write_table(table.cast(writer.schema))
                 # Keep the small tables; the detail is on disk already.
@@ -158,6 +162,10 @@ def rate_files(
     )
     write_outputs(merged, imported=imported, out_dir=out_dir, rated_written=True)
     return _report(merged, imported=imported, out_dir=out_dir, accepted=accepted)
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    return [f.name for f in schema if pa.types.is_dictionary(f.type) or f.name == "line"]
 
 
 def _partitions(frame: pl.DataFrame, slices: int) -> dict[int, pl.DataFrame]:
