@@ -152,6 +152,28 @@ def test_a_large_file_is_read_in_batches_with_the_same_records_and_line_numbers(
     assert whole.rejected.select("source_line").rows() == [(125,)]
 
 
+def test_a_large_file_with_a_quoted_field_late_is_read_once_not_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC §12: a quoted field found after the first batches makes the whole file read again
+    with the csv module; the batches already read are forgotten, no record is read twice."""
+    path = tmp_path / "voice.csv"
+    rows = [
+        f"c{i},T1,2026-03-02T09:{i % 60:02d}:00+01:00,60,0565000000,01{i:08d},out,0"
+        for i in range(500)
+    ]
+    rows[400] = 'c400,T1,2026-03-02T09:00:00+01:00,60,"05 65, standard",0100000400,out,0'
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    whole = read_usage_files([path])
+    monkeypatch.setattr(importers, "BATCH_BYTES", 1_000)
+
+    batched = read_usage_files([path])
+
+    assert batched.voice.height == 500
+    assert batched.voice.sort("record_id").equals(whole.voice.sort("record_id"))
+    assert batched.rejected.height == 0
+
+
 def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
     path = tmp_path / "Master.csv"
     path.write_text("", encoding="utf-8")

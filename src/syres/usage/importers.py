@@ -192,19 +192,26 @@ class _NotInBatches(Exception):
     """The file cannot be cut safely at line ends (quotes, blank lines): read it whole."""
 
 
-def _text_batches(path: Path, header: Sequence[str]) -> Iterator[pl.DataFrame]:
+def _text_batches(path: Path, header: Sequence[str]) -> Iterator[pl.DataFrame | None]:
     """The file as text columns with `source_line` (header = line 1), in batches of about
     `BATCH_BYTES`, so that the raw text of a large file is never all in memory at once.
 
     A file that Polars cannot read (a row with too many fields) is read again with the csv
-    module, row by row, so that each bad row is reported.
+    module, row by row, so that each bad row is reported. When that happens after some batches
+    were given, `None` comes first: the consumer must forget those batches (the whole file
+    follows), or their records would be read twice.
     """
+    given = False
     try:
         if path.stat().st_size <= BATCH_BYTES:
             yield _polars_text(path.read_bytes(), header, first_line=2, whole=True)
             return
-        yield from _cut_at_line_ends(path, header)
+        for batch in _cut_at_line_ends(path, header):
+            given = True
+            yield batch
     except (pl.exceptions.PolarsError, _NotInBatches):
+        if given:
+            yield None
         yield _csv_module_text(path, header)
 
 
@@ -271,6 +278,13 @@ def _in_batches(
     with ThreadPoolExecutor(max_workers=BATCHES_IN_FLIGHT) as pool:
         pending: deque[Future[tuple[pl.DataFrame, pl.DataFrame]]] = deque()
         for raw in _text_batches(path, header):
+            if raw is None:  # the batches so far are read again, whole: forget them
+                for future in pending:
+                    future.result()
+                pending.clear()
+                oks.clear()
+                bads.clear()
+                continue
             pending.append(pool.submit(parse, raw))
             del raw
             while len(pending) >= BATCHES_IN_FLIGHT or (pending and pending[0].done()):
