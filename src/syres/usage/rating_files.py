@@ -134,7 +134,7 @@ def rate_files(
                         compression="lz4",
                         write_statistics=False,
                         # Dictionary pages only where values repeat (categoricals, line): on
-                        # record ids and numbers they cost time and are dropped anyway.
+                        # record ids and numbers they cost time, then fall back to plain pages.
                         use_dictionary=_dictionary_columns(table.schema),
                     )
                 writer.write_table(table.cast(writer.schema))
