@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syres.usage import importers
 from syres.usage.importers import (
@@ -149,9 +152,73 @@ def test_a_large_file_is_read_in_batches_with_the_same_records_and_line_numbers(
     assert whole.rejected.select("source_line").rows() == [(125,)]
 
 
+def test_a_large_file_with_a_quoted_field_late_is_read_once_not_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SPEC §12: a quoted field found after the first batches makes the whole file read again
+    with the csv module; the batches already read are forgotten, no record is read twice."""
+    path = tmp_path / "voice.csv"
+    rows = [
+        f"c{i},T1,2026-03-02T09:{i % 60:02d}:00+01:00,60,0565000000,01{i:08d},out,0"
+        for i in range(500)
+    ]
+    rows[400] = 'c400,T1,2026-03-02T09:00:00+01:00,60,"05 65, standard",0100000400,out,0'
+    path.write_text(HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    whole = read_usage_files([path])
+    monkeypatch.setattr(importers, "BATCH_BYTES", 1_000)
+
+    batched = read_usage_files([path])
+
+    assert batched.voice.height == 500
+    assert batched.voice.sort("record_id").equals(whole.voice.sort("record_id"))
+    assert batched.rejected.height == 0
+
+
 def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
     path = tmp_path / "Master.csv"
     path.write_text("", encoding="utf-8")
     imported = read_usage_files([path])
     assert (imported.records, imported.rejected.height) == (0, 0)
     assert imported.files == [(str(path), "empty", 0)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(
+            # Well-formed and nearly well-formed dates (impossible days, hour 24, second 60,
+            # odd offsets): the fast path must agree with the full parser on all of them.
+            st.builds(
+                lambda y, mo, d, h, mi, s, sign, oh, om: (
+                    f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}{sign}{oh:02d}:{om:02d}"
+                ),
+                st.integers(1970, 2100),
+                st.integers(0, 13),
+                st.integers(0, 32),
+                st.integers(0, 25),
+                st.integers(0, 60),
+                st.integers(0, 61),
+                st.sampled_from("+-"),
+                st.integers(0, 25),
+                st.integers(0, 61),
+            ),
+            st.text(alphabet=st.sampled_from("0123456789-T:+ Z."), min_size=18, max_size=27),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_the_fast_start_parser_gives_the_instant_of_the_full_iso_parser(texts: list[str]) -> None:
+    """SPEC §12: `start` with an offset is one instant, however it is parsed."""
+    frame = pl.DataFrame({"start": texts, "n": range(len(texts))})
+    full = frame.select(
+        "n",
+        expected=pl.coalesce(
+            pl.col("start").str.to_datetime(
+                "%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_unit="us", time_zone="UTC"
+            ),
+            importers._parse_start(pl.col("start")),
+        ),
+    )
+    fast = importers._with_start(frame).join(full, on="n")
+    assert fast.get_column("start").to_list() == fast.get_column("expected").to_list()

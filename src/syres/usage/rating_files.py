@@ -7,16 +7,25 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from syres.domain.money import micro_eur_to_decimal
-from syres.domain.rating import Overage, RatingResult, rate_usage
+from syres.domain.rating import (
+    Overage,
+    RatingResult,
+    called_numbers,
+    classify_for_rating,
+    rate_usage,
+)
 from syres.domain.terms import Terms
 from syres.usage.importers import ImportedUsage, read_lines_file, read_usage_files
 
@@ -37,6 +46,7 @@ Step = Callable[[str], None]
 # Lines are independent (every counter is per line), so a large run is rated in slices of lines
 # of about this many records: memory holds one slice's intermediate tables, not all of them.
 SLICE_RECORDS = 1_000_000
+SLICES_IN_FLIGHT = 2
 
 
 @dataclass(frozen=True)
@@ -81,6 +91,13 @@ def rate_files(
     imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
     accepted = imported.records
     slices = max(1, -(-accepted // SLICE_RECORDS))
+    known_classes = None
+    if slices > 1:
+        # Numbers outside the French national format (foreign, short, malformed) are few but
+        # the costliest to classify, and called from many lines: classified once for all.
+        callees = called_numbers(voice=imported.voice, mobile=imported.mobile)
+        national = (callees.str.len_bytes() == 10) & callees.str.contains(r"^0[1-9]")
+        known_classes = classify_for_rating(callees.filter(~national), terms=terms)
     voice_parts = _partitions(imported.voice, slices)
     mobile_parts = _partitions(imported.mobile, slices)
     line_parts = _partitions(lines, slices)
@@ -88,32 +105,54 @@ def rate_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[RatingResult] = []
     writer: pq.ParquetWriter | None = None
-    try:
-        for index in range(slices):
-            tell(f"valorisation ({index + 1}/{slices})" if slices > 1 else "valorisation")
-            result = rate_usage(
-                voice=voice_parts.pop(index),
-                mobile=mobile_parts.pop(index),
-                lines=line_parts.pop(index),
-                terms=terms,
-                overage=overage,
-            )
-            table = result.rated.to_arrow()
-            if writer is None:
-                writer = pq.ParquetWriter(out_dir / RATED_FILE, table.schema, compression="lz4")
-            writer.write_table(table.cast(writer.schema))
-            # Keep the small tables; the detail is on disk already.
-            results.append(
-                RatingResult(
-                    rated=result.rated.clear(),
-                    summary=result.summary,
-                    actions=result.actions,
-                    rejected=result.rejected,
+
+    def rate_slice(index: int) -> RatingResult:
+        return rate_usage(
+            voice=voice_parts.pop(index),
+            mobile=mobile_parts.pop(index),
+            lines=line_parts.pop(index),
+            terms=terms,
+            overage=overage,
+            known_classes=known_classes,
+        )
+
+    # Two slices in flight (one per core: Polars runs much of a slice on one thread), the
+    # detail written in slice order as each is done, so at most two slices' tables are held.
+    with ThreadPoolExecutor(max_workers=SLICES_IN_FLIGHT) as pool:
+        pending = deque(pool.submit(rate_slice, i) for i in range(min(slices, SLICES_IN_FLIGHT)))
+        try:
+            for index in range(slices):
+                tell(f"valorisation ({index + 1}/{slices})" if slices > 1 else "valorisation")
+                result = pending.popleft().result()
+                if index + SLICES_IN_FLIGHT < slices:
+                    pending.append(pool.submit(rate_slice, index + SLICES_IN_FLIGHT))
+                table = result.rated.to_arrow()
+                if writer is None:
+                    writer = pq.ParquetWriter(
+                        out_dir / RATED_FILE,
+                        table.schema,
+                        compression="lz4",
+                        write_statistics=False,
+                        # Dictionary pages only where values repeat (categoricals, line): on
+                        # record ids and numbers they cost time, then fall back to plain pages.
+                        use_dictionary=_dictionary_columns(table.schema),
+                    )
+                writer.write_table(table.cast(writer.schema))
+                # Keep the small tables; the detail is on disk already.
+                results.append(
+                    RatingResult(
+                        rated=result.rated.clear(),
+                        summary=result.summary,
+                        actions=result.actions,
+                        rejected=result.rejected,
+                    )
                 )
-            )
-    finally:
-        if writer is not None:
-            writer.close()
+                del result, table
+        finally:
+            for future in pending:
+                future.cancel()
+            if writer is not None:
+                writer.close()
     tell("écriture des résultats")
     merged = RatingResult(
         rated=pl.DataFrame(),
@@ -123,6 +162,10 @@ def rate_files(
     )
     write_outputs(merged, imported=imported, out_dir=out_dir, rated_written=True)
     return _report(merged, imported=imported, out_dir=out_dir, accepted=accepted)
+
+
+def _dictionary_columns(schema: pa.Schema) -> list[str]:
+    return [f.name for f in schema if pa.types.is_dictionary(f.type) or f.name == "line"]
 
 
 def _partitions(frame: pl.DataFrame, slices: int) -> dict[int, pl.DataFrame]:

@@ -18,6 +18,8 @@ from syres.domain.rating.engine import (
     RatingResult,
     UnableToRateUsage,
     business_dates,
+    called_numbers,
+    classify_for_rating,
     micro_to_decimal_expr,
     rate_usage,
 )
@@ -37,7 +39,9 @@ __all__ = [
     "RatingResult",
     "UnableToRateUsage",
     "business_dates",
+    "called_numbers",
     "classify_callees",
+    "classify_for_rating",
     "included_for_platform",
     "micro_to_decimal_expr",
     "number_plans",

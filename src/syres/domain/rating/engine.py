@@ -181,23 +181,31 @@ def rate_usage(
     lines: pl.DataFrame,
     terms: Terms,
     overage: Overage = "beyond",
+    known_classes: pl.DataFrame | None = None,
 ) -> RatingResult:
     """Rate a set of voice CDRs (trunks) and mobile records against their lines' limits.
 
     `voice` and `mobile` follow `VOICE_SCHEMA` / `MOBILE_SCHEMA` (start in UTC), `lines`
     `LINES_SCHEMA`. Counters run per line per calendar month, Europe/Paris (SPEC §5).
     `overage` chooses which amount is the `amount` (R-SIP-6); both are always computed.
+    `known_classes` (from `classify_for_rating`) spares classifying again numbers already
+    classified, when a large run is rated in slices of lines (R-DEST-1..4).
     """
     lines = _checked_lines(lines, terms=terms)
     voice = voice.select([pl.col(name).cast(dtype) for name, dtype in VOICE_SCHEMA.items()])
     mobile = mobile.select([pl.col(name).cast(dtype) for name, dtype in MOBILE_SCHEMA.items()])
-    callees = pl.concat(
-        [
-            voice.filter(pl.col("direction") == "out").get_column("callee"),
-            mobile.filter(pl.col("kind") != "data").get_column("callee"),
-        ]
-    ).drop_nulls()
-    classes = _with_platform_inclusion(classify_callees(callees.unique(), terms=terms), terms=terms)
+    callees = called_numbers(voice=voice, mobile=mobile).unique()
+    if known_classes is None:
+        classes = classify_for_rating(callees, terms=terms)
+    else:
+        known = known_classes.get_column("callee").implode()
+        classes = pl.concat(
+            [
+                classify_for_rating(callees.filter(~callees.is_in(known)), terms=terms),
+                known_classes.filter(pl.col("callee").is_in(callees.implode())),
+            ],
+            how="vertical_relaxed",
+        )
 
     voice_ok, voice_rejected = _accepted(voice, lines=lines, kind_of_line="trunk")
     mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
@@ -234,6 +242,22 @@ def rate_usage(
         ]
     ).sort("source", "source_line")
     return RatingResult(rated=rated, summary=summary, actions=actions, rejected=rejected)
+
+
+def called_numbers(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
+    """The callees that are classified (R-DEST-1..4): outgoing calls, mobile voice and SMS."""
+    return pl.concat(
+        [
+            voice.filter(pl.col("direction") == "out").get_column("callee").cast(pl.String),
+            mobile.filter(pl.col("kind") != "data").get_column("callee").cast(pl.String),
+        ]
+    ).drop_nulls()
+
+
+def classify_for_rating(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
+    """Each distinct callee classified (`classify_callees`), with its distinct-number key and
+    whether each platform includes it (R-DEST-1..4), computed once per number."""
+    return _with_platform_inclusion(classify_callees(callees.unique(), terms=terms), terms=terms)
 
 
 def _checked_lines(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
@@ -279,7 +303,9 @@ def _accepted(
         .then(pl.lit(wrong_text))
     )
     rejected = _rejects(flagged.filter(pl.col("_reason").is_not_null()), pl.col("_reason"))
-    return flagged.filter(pl.col("_reason").is_null()).drop("_reason"), rejected
+    if rejected.height:  # usually none: no copy of the frame then
+        flagged = flagged.filter(pl.col("_reason").is_null())
+    return flagged.drop("_reason"), rejected
 
 
 def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
@@ -395,11 +421,14 @@ def _classified(
         pl.col("destination_class").is_null()
         | (pl.col("destination_class") == DestinationClass.INVALID.value)
     )
+    frame = frame.with_columns(_bad=bad)
     rejected = _rejects(
-        frame.filter(bad),
+        frame.filter(pl.col("_bad")),
         pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null("(vide)"),
     )
-    return frame.filter(~bad), rejected
+    if rejected.height or frame.get_column("_bad").null_count():  # usually neither: no copy
+        frame = frame.filter(~pl.col("_bad"))
+    return frame.drop("_bad"), rejected
 
 
 def _rate_trunks(
