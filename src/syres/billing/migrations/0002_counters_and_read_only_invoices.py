@@ -118,7 +118,7 @@ def recreate_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
     vendor = schema_editor.connection.vendor
     for statement in SQLITE_DROP if vendor == "sqlite" else POSTGRESQL_DROP:
         schema_editor.execute(statement)
-    create_triggers(apps, schema_editor)
+    create_triggers(apps, schema_editor)  # type: ignore[no-untyped-call]
 
 
 def create_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
