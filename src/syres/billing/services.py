@@ -829,6 +829,7 @@ def run_billing(
     render: bool = True,
     processes: int = 1,
     send: bool = True,
+    retry_delay_s: float = 2.0,
     at: datetime | None = None,
 ) -> RunReport:
     """The billing run of `period` (R-INV-1, R-INV-6), issued on `as_of`.
@@ -908,7 +909,7 @@ def run_billing(
         report.rendered = render_documents(processes=processes, progress=advance, at=now)
         report.render_seconds = time.perf_counter() - started
     if send:
-        report.mail = send_pending_mail(at=now)
+        report.mail = send_pending_mail(retry_delay_s=retry_delay_s, at=now)
     BillingRun.objects.filter(pk=run.pk).update(
         finished_at=timezone.now(),
         invoices_issued=Invoice.objects.filter(run=run).count(),
