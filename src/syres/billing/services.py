@@ -451,6 +451,7 @@ def issue_deposit_invoice(
     issue_date: date,
     terms: Terms | None = None,
     at: datetime | None = None,
+    deliver: bool = True,
 ) -> Invoice:
     """The deposit invoice of an order (R-ORD-2): `deposit_share` of its one-off total, payable
     at order. Issued once per order: asking again returns the one issued."""
@@ -484,7 +485,8 @@ def issue_deposit_invoice(
         if found is None:
             raise
         return found
-    _after_commit([invoice.pk])
+    if deliver:  # the billing run renders and sends itself, after all its invoices
+        _after_commit([invoice.pk])
     return invoice
 
 
@@ -497,6 +499,7 @@ def issue_balance_invoice(
     issue_date: date,
     terms: Terms | None = None,
     at: datetime | None = None,
+    deliver: bool = True,
 ) -> Invoice:
     """The balance invoice after delivery (R-ORD-2): the order's one-off lines in full, less the
     deposit invoiced, which it references; payable on receipt. Needs the deposit invoice."""
@@ -530,7 +533,8 @@ def issue_balance_invoice(
         referenced=deposit,
         at=at,
     )
-    _after_commit([invoice.pk])
+    if deliver:  # the billing run renders and sends itself, after all its invoices
+        _after_commit([invoice.pk])
     return invoice
 
 
@@ -797,6 +801,7 @@ def bill_orders(*, as_of: date, terms: Terms, at: datetime | None = None) -> lis
                     issue_date=as_of,
                     terms=terms,
                     at=at,
+                    deliver=False,
                 )
             )
         delivered = order.state == "delivered" and (
@@ -815,6 +820,7 @@ def bill_orders(*, as_of: date, terms: Terms, at: datetime | None = None) -> lis
                     issue_date=as_of,
                     terms=terms,
                     at=at,
+                    deliver=False,
                 )
             )
     return issued
