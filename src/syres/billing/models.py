@@ -65,6 +65,7 @@ class BillingRun(models.Model):
     class Meta:
         verbose_name = "campagne de facturation"
         verbose_name_plural = "campagnes de facturation"
+        permissions = (("run_billing", "Peut lancer la facturation d'un mois"),)
         constraints = (
             models.CheckConstraint(
                 condition=Q(period__regex=r"^\d{4}-(0[1-9]|1[0-2])$"),
@@ -130,6 +131,7 @@ class Invoice(models.Model):
     class Meta:
         verbose_name = "facture"
         verbose_name_plural = "factures"
+        permissions = (("issue_credit_note", "Peut émettre un avoir"),)
         constraints = (
             models.UniqueConstraint(fields=["series", "sequence"], name="billing_number_once"),
             models.UniqueConstraint(
