@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 
 from syres.billing import selectors, services
 from syres.contracts import services as contract_services
 from syres.domain import billing as rules
 from syres.domain.money import quantize_eur
-from syres.domain.periods import PARIS, Month
+from syres.domain.periods import Month
 from syres.terms import load_terms
 from syres.usage import selectors as usage_selectors
-from syres.usage.services import import_usage
-from syres.usage.synthetic import (
-    Lines,
-    mobile_frame,
-    voice_frame,
-    write_mobile_csv,
-    write_voice_csv,
-)
+from tests.integration.billing_fixtures import rate_october as _rate_october
 from tests.integration.customers_fixtures import company, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -50,26 +40,6 @@ def _service(customer: Any, **fields: Any) -> Any:
     }
     values.update(fields)
     return contract_services.record_delivered_service(customer=customer, **values)
-
-
-def _rate_october(*identifiers: tuple[str, str, int]) -> None:
-    schema = {"line": pl.String, "platform": pl.String, "channels": pl.Int64}
-    trunks = [row for row in identifiers if row[1] != "mobile"]
-    mobiles = [row for row in identifiers if row[1] == "mobile"]
-    lines = Lines(
-        trunks=pl.DataFrame(trunks, schema=schema, orient="row"),
-        mobiles=pl.DataFrame(mobiles, schema=schema, orient="row"),
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        voice, mobile = Path(folder) / "voice.csv", Path(folder) / "mobile.csv"
-        write_voice_csv(voice, voice_frame(records=600, lines=lines, month=OCTOBER))
-        write_mobile_csv(mobile, mobile_frame(records=300, lines=lines, month=OCTOBER))
-        import_usage(
-            month=OCTOBER,
-            paths=[voice, mobile],
-            terms=load_terms(),
-            rated_at=datetime(2026, 11, 1, 3, tzinfo=PARIS),
-        )
 
 
 def _lines(invoice: Any) -> list[Any]:

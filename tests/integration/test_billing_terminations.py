@@ -12,8 +12,8 @@ from syres.contracts import selectors as contract_selectors
 from syres.contracts import services as contract_services
 from syres.domain.money import quantize_eur
 from syres.domain.periods import PARIS, Month
+from tests.integration.billing_fixtures import rate_october as _rate_october
 from tests.integration.customers_fixtures import company, staff_user
-from tests.integration.test_billing_run import _rate_october
 
 pytestmark = pytest.mark.django_db
 
