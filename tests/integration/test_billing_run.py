@@ -202,11 +202,17 @@ def test_a_run_before_the_month_is_over_is_refused(staff: Any) -> None:
         services.run_billing(period=OCTOBER, as_of=date(2026, 10, 31))
 
 
-def test_the_run_writes_every_pdf_and_xml(staff: Any) -> None:
-    _service(company(staff))
-    report = services.run_billing(period=OCTOBER, as_of=AS_OF, send=False, processes=1)
-    assert report.rendered == 1
-    invoice = selectors.invoice_by_number(report.issued[0])
-    pdf_path, xml_path = selectors.document_paths(number=invoice.number)  # type: ignore[union-attr]
-    assert pdf_path.read_bytes().startswith(b"%PDF")
-    assert b"CrossIndustryInvoice" in xml_path.read_bytes()
+def test_the_run_writes_every_pdf_and_xml_in_worker_processes_while_it_issues(
+    staff: Any,
+) -> None:
+    for index in range(4):
+        _service(company(staff, name=f"Client {index} SAS"))
+    report = services.run_billing(period=OCTOBER, as_of=AS_OF, send=False, processes=2)
+    assert report.rendered == 4
+    for number in report.issued:
+        invoice = selectors.invoice_by_number(number)
+        assert invoice is not None
+        assert invoice.rendered_at is not None
+        pdf_path, xml_path = selectors.document_paths(number=number)
+        assert pdf_path.read_bytes() == selectors.invoice_pdf(invoice)
+        assert number.encode() in xml_path.read_bytes()
