@@ -8,11 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from syres.billing import selectors as billing_selectors
 from syres.contracts.models import (
     Contract,
     Service,
+    ServiceKind,
     ServiceState,
     Suspension,
     Termination,
@@ -24,6 +26,7 @@ from syres.domain.billing.lines import ServiceToBill
 from syres.domain.money import CENT, ZERO
 from syres.domain.periods import Month
 from syres.domain.support import GtrOutcome, gtr_outcome
+from syres.orders import selectors as order_selectors
 from syres.terms import load_terms
 
 
@@ -127,15 +130,42 @@ def services_to_bill(customer: Any) -> list[ServiceToBill]:
     return billed
 
 
+# Services rated by the usage app: their line number is the usage `Line` identifier.
+USAGE_KINDS = (ServiceKind.SIP_TRUNK, ServiceKind.HOSTED_LICENCE, ServiceKind.MOBILE_LINE)
+
+
+def customer_ids_with_services(*, start: date, end: date) -> list[int]:
+    """Customers with a service running at some point of `[start, end)` (the billing run)."""
+    return sorted(
+        set(
+            Service.objects.filter(delivery_date__lt=end)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gt=start))
+            .values_list("contract__customer_id", flat=True)
+        )
+    )
+
+
+def usage_lines_of(customer: Any) -> dict[str, str]:
+    """Service ref (`service:12`) → identifier of its usage `Line` (its line number), for the
+    services the usage app rates (SIP trunks, hosted licences, mobile lines)."""
+    return {
+        f"service:{pk}": number
+        for pk, number in Service.objects.filter(contract__customer=customer, kind__in=USAGE_KINDS)
+        .exclude(phone_number="")
+        .values_list("pk", "phone_number")
+    }
+
+
 def terminations_of(contract: Contract) -> QuerySet[Termination]:
     return contract.terminations.order_by("recorded_at", "pk")
 
 
-def terminations_to_invoice() -> QuerySet[Termination]:
+def terminations_to_invoice(customer: Any | None = None) -> QuerySet[Termination]:
     """Terminations whose minimum billing amount (R-END-2) is owed and not yet invoiced."""
-    return Termination.objects.filter(amount_due__gt=0, invoiced_at__isnull=True).order_by(
-        "recorded_at", "pk"
-    )
+    due = Termination.objects.filter(amount_due__gt=0, invoiced_at__isnull=True)
+    if customer is not None:
+        due = due.filter(contract__customer=customer)
+    return due.order_by("recorded_at", "pk")
 
 
 @dataclass(frozen=True)
@@ -182,6 +212,39 @@ def early_termination_lines(
     return lines
 
 
+def billing_inputs(
+    services: Sequence[Service],
+) -> tuple[dict[int, UnpaidAmounts], dict[int, dict[Month, Decimal]]]:
+    """The two inputs of the early-termination amount (R-END-2) that billing knows, by service
+    id: the one-off fees invoiced and still unpaid (the share of the order line's access and
+    installation fees that falls to the service, times the share of its invoice still open)
+    and the usage billed per month. Fees not invoiced yet are not counted: the balance
+    invoice of the order bills them anyway."""
+    billed = billing_selectors.billed_usage_by_month(f"service:{s.pk}" for s in services)
+    delivered_ids = {
+        s.pk: int(str(s.source_ref).removeprefix("service:"))
+        for s in services
+        if (s.source_ref or "").startswith("service:")
+    }
+    deliveries = {
+        d.pk: d for d in order_selectors.delivered_services().filter(pk__in=delivered_ids.values())
+    }
+    refs = {f"orderline:{d.order_line_id}" for d in deliveries.values()}
+    owed = billing_selectors.unpaid_one_offs(refs)
+    unpaid: dict[int, UnpaidAmounts] = {}
+    for service_id, delivered_id in delivered_ids.items():
+        delivered = deliveries.get(delivered_id)
+        if delivered is None:
+            continue
+        line_owed = owed.get(f"orderline:{delivered.order_line_id}", {})
+        share = Decimal(delivered.quantity) / Decimal(delivered.order_line.quantity)
+        fees = line_owed.get("access_fee", ZERO) * share
+        if fees > 0:
+            unpaid[service_id] = UnpaidAmounts(access_fee=fees)
+    usage = {s.pk: billed.get(f"service:{s.pk}", {}) for s in services}
+    return unpaid, {pk: months for pk, months in usage.items() if months}
+
+
 def termination_preview(
     contract: Contract, *, letter_received_date: date
 ) -> tuple[date, dict[int, rules.EarlyTerminationLine | None]]:
@@ -190,8 +253,10 @@ def termination_preview(
     end_date = rules.notice_end(
         letter_received_date=letter_received_date, contracts=load_terms().contracts
     )
+    services = list(open_services_of(contract))
+    unpaid, billed_usage = billing_inputs(services)
     return end_date, early_termination_lines(
-        services=list(open_services_of(contract)), end_date=end_date
+        services=services, end_date=end_date, unpaid=unpaid, billed_usage=billed_usage
     )
 
 

@@ -19,6 +19,7 @@ from syres.customers.models import (
     FileDocument,
     FileEvent,
     FileStatus,
+    SepaMandate,
     Site,
     SubscriptionFile,
 )
@@ -26,6 +27,7 @@ from syres.customers.order_checks import register_order_check, registered_order_
 
 __all__ = [
     "active_documents_of",
+    "active_sepa_mandate",
     "changes_of",
     "customer_can_order",
     "file_events_of",
@@ -301,6 +303,11 @@ def personal_data_archive(customer: Customer) -> bytes:
             with document.upload.open("rb") as stored:
                 archive.writestr(_archive_name(document), stored.read())
     return buffer.getvalue()
+
+
+def active_sepa_mandate(customer: Customer) -> SepaMandate | None:
+    """The customer's SEPA mandate in force (R-PAY-1), if any (invoices pre-notify the debit)."""
+    return customer.sepa_mandates.filter(revoked_on__isnull=True).order_by("-pk").first()
 
 
 def find_customer_by_billing_email(billing_email: str) -> Customer | None:
