@@ -19,6 +19,8 @@ from syres.customers.models import (
     FileDocument,
     FileEvent,
     FileStatus,
+    PaymentMethod,
+    SepaMandate,
     Site,
     SubscriptionFile,
 )
@@ -306,3 +308,12 @@ def personal_data_archive(customer: Customer) -> bytes:
 def find_customer_by_billing_email(billing_email: str) -> Customer | None:
     """The customer with that billing e-mail, if any (the demo loader finds its own with it)."""
     return Customer.objects.filter(billing_email=billing_email).order_by("pk").first()
+
+
+def active_sepa_mandate(customer: Customer) -> SepaMandate | None:
+    """The customer's mandate in force (not revoked), if any (R-PAY-1: what a debit names)."""
+    return customer.sepa_mandates.filter(revoked_on__isnull=True).first()
+
+
+def pays_by_direct_debit(customer: Customer) -> bool:
+    return customer.payment_method == PaymentMethod.SEPA_DEBIT
