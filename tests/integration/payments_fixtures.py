@@ -8,10 +8,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from syres.billing import services as billing_services
 from syres.contracts import services as contract_services
 from syres.customers import services as customer_services
-from syres.payments import services
-from syres.payments.models import Receivable
+from syres.domain import billing as rules
+from syres.domain.periods import Month
+from syres.terms import load_terms
 from tests.integration.customers_fixtures import at
 
 SYRES_IBAN = "FR7630006000011234567890189"
@@ -60,22 +62,39 @@ def mandate(customer: Any, by: Any, *, reference: str = "SYRES-RUM-000042") -> A
 
 def invoice(
     customer: Any,
-    number: str,
-    amount: str,
+    excl_vat: str,
     *,
-    invoice_date: date = date(2026, 10, 1),
-    due_date: date = date(2026, 10, 31),
-    service_ids: tuple[int, ...] = (),
-) -> Receivable:
-    return services.record_receivable(
+    issue_date: date = date(2026, 10, 1),
+    service: Any | None = None,
+) -> Any:
+    """A monthly invoice issued by billing (period: the month before `issue_date`), one line of
+    `excl_vat` (VAT at 20 %: 500.00 gives 600.00), due 30 days after it is issued."""
+    terms = load_terms()
+    period = Month.of(issue_date).previous()
+    line = rules.one_off_line(
+        label="Frais de mise en service",
+        category=rules.LineCategory.ACCESS_FEE,
+        unit_price=Decimal(excl_vat),
+        vat_rate=terms.invoicing.vat_rate_on(day=issue_date),
+        service_ref=f"service:{service.pk}" if service is not None else "",
+    )
+    return billing_services.issue_document(
         customer=customer,
-        invoice_number=number,
-        invoice_date=invoice_date,
-        due_date=due_date,
-        amount=Decimal(amount),
-        kind="monthly",
-        service_ids=service_ids,
-        at=at(invoice_date.year, invoice_date.month, invoice_date.day),
+        kind=rules.InvoiceKind.MONTHLY,
+        issue_date=issue_date,
+        source=f"test:{period}",
+        period=str(period),
+        build=lambda number: rules.monthly_invoice(
+            number=number,
+            issue_date=issue_date,
+            period=period,
+            buyer=billing_services.buyer_of(customer),
+            lines=[line],
+            payment=billing_services.payment_of(customer, terms=terms),
+            terms=terms,
+        ),
+        terms=terms,
+        at=at(issue_date.year, issue_date.month, issue_date.day),
     )
 
 

@@ -28,6 +28,7 @@ from syres.customers.order_checks import register_order_check, registered_order_
 
 __all__ = [
     "active_documents_of",
+    "active_sepa_mandate",
     "changes_of",
     "customer_can_order",
     "file_events_of",
@@ -305,14 +306,14 @@ def personal_data_archive(customer: Customer) -> bytes:
     return buffer.getvalue()
 
 
+def active_sepa_mandate(customer: Customer) -> SepaMandate | None:
+    """The customer's SEPA mandate in force (R-PAY-1), if any (invoices pre-notify the debit)."""
+    return customer.sepa_mandates.filter(revoked_on__isnull=True).order_by("-pk").first()
+
+
 def find_customer_by_billing_email(billing_email: str) -> Customer | None:
     """The customer with that billing e-mail, if any (the demo loader finds its own with it)."""
     return Customer.objects.filter(billing_email=billing_email).order_by("pk").first()
-
-
-def active_sepa_mandate(customer: Customer) -> SepaMandate | None:
-    """The customer's mandate in force (not revoked), if any (R-PAY-1: what a debit names)."""
-    return customer.sepa_mandates.filter(revoked_on__isnull=True).first()
 
 
 def pays_by_direct_debit(customer: Customer) -> bool:

@@ -1,9 +1,9 @@
 """Payments, statements, SEPA batches, disputes and dunning records (SPEC §7, R-PAY-1..4).
 
 Thin models guarded by database constraints; every write goes through `syres.payments.services`.
-The invoice itself belongs to billing: payments keeps, per invoice number, the receivable it
-must collect (`Receivable`: a snapshot of the issued, immutable amount and dates) and everything
-that changes what is still owed on it (allocations, accepted disputes).
+The invoices belong to billing (`billing.Invoice`, referenced by string foreign keys): payments
+records what was paid on them (allocations, registered with billing's `register_paid_amounts`),
+their disputes, their dunning and what their lateness costs.
 """
 
 from __future__ import annotations
@@ -30,36 +30,6 @@ def _staff_fk(label: str, *, optional: bool = False) -> models.ForeignKey:  # ty
         null=optional,
         blank=optional,
     )
-
-
-class Receivable(models.Model):
-    """An issued invoice as payments sees it: what the customer owes on it, and until when."""
-
-    customer = models.ForeignKey(
-        "customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name="client"
-    )
-    invoice_number = models.CharField("facture", max_length=40, unique=True)
-    kind = models.CharField("type de facture", max_length=32, blank=True)
-    invoice_date = models.DateField("date de facture")
-    due_date = models.DateField("échéance")
-    amount = _money("montant TTC")
-    # The contract services the invoice bills: the « service concerné » of a suspension.
-    service_ids = models.JSONField("services facturés", default=list, blank=True)
-    recorded_at = models.DateTimeField("enregistrée le")
-
-    class Meta:
-        verbose_name = "facture à encaisser"
-        verbose_name_plural = "factures à encaisser"
-        constraints = (
-            models.CheckConstraint(condition=Q(amount__gt=0), name="receivable_amount_positive"),
-            models.CheckConstraint(
-                condition=Q(due_date__gte=F("invoice_date")),
-                name="receivable_due_after_invoice_date",
-            ),
-        )
-
-    def __str__(self) -> str:
-        return self.invoice_number
 
 
 class PaymentMethod(models.TextChoices):
@@ -125,8 +95,11 @@ class Allocation(models.Model):
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, related_name="allocations", verbose_name="paiement"
     )
-    receivable = models.ForeignKey(
-        Receivable, on_delete=models.PROTECT, related_name="allocations", verbose_name="facture"
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        on_delete=models.PROTECT,
+        related_name="allocations",
+        verbose_name="facture",
     )
     amount = _money("montant affecté")
     reversed_on = models.DateField("annulée le", null=True, blank=True)
@@ -137,12 +110,12 @@ class Allocation(models.Model):
         constraints = (
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_amount_positive"),
             models.UniqueConstraint(
-                fields=["payment", "receivable"], name="allocation_once_per_invoice"
+                fields=["payment", "invoice"], name="allocation_once_per_invoice"
             ),
         )
 
     def __str__(self) -> str:
-        return f"{self.amount} € → {self.receivable.invoice_number}"
+        return f"{self.amount} € → {self.invoice.number}"
 
 
 class PaymentIncident(models.Model):
@@ -267,8 +240,8 @@ class SepaDebit(models.Model):
     batch = models.ForeignKey(
         SepaBatch, on_delete=models.PROTECT, related_name="debits", verbose_name="lot"
     )
-    receivable = models.ForeignKey(
-        Receivable, on_delete=models.PROTECT, related_name="debits", verbose_name="facture"
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="debits", verbose_name="facture"
     )
     amount = _money("montant")
     mandate_reference = models.CharField("mandat", max_length=35)
@@ -282,14 +255,14 @@ class SepaDebit(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="sepa_debit_amount_positive"),
             # One live debit per invoice: a returned one may be presented again.
             models.UniqueConstraint(
-                fields=["receivable"],
+                fields=["invoice"],
                 condition=Q(returned=False),
                 name="sepa_debit_one_live_per_invoice",
             ),
         )
 
     def __str__(self) -> str:
-        return f"{self.receivable.invoice_number} : {self.amount} €"
+        return f"{self.invoice.number} : {self.amount} €"
 
 
 # --- disputes (R-PAY-2) -----------------------------------------------------------------------
@@ -304,8 +277,8 @@ class DisputeStatus(models.TextChoices):
 class Dispute(models.Model):
     """A contested invoice: dated and attributed at each step (R-PAY-2)."""
 
-    receivable = models.ForeignKey(
-        Receivable, on_delete=models.PROTECT, related_name="disputes", verbose_name="facture"
+    invoice = models.ForeignKey(
+        "billing.Invoice", on_delete=models.PROTECT, related_name="disputes", verbose_name="facture"
     )
     contested_amount = _money("montant contesté TTC")
     grounds = models.TextField("motif")
@@ -345,7 +318,7 @@ class Dispute(models.Model):
         )
 
     def __str__(self) -> str:
-        return f"{self.receivable.invoice_number} : {self.contested_amount} €"
+        return f"{self.invoice.number} : {self.contested_amount} €"
 
 
 class DisputeFile(models.Model):
@@ -371,8 +344,11 @@ class DisputeFile(models.Model):
 class DunningStep(models.Model):
     """A step of the schedule done for an invoice on a day: recorded once, never repeated."""
 
-    receivable = models.ForeignKey(
-        Receivable, on_delete=models.PROTECT, related_name="dunning_steps", verbose_name="facture"
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        on_delete=models.PROTECT,
+        related_name="dunning_steps",
+        verbose_name="facture",
     )
     step_key = models.CharField("étape", max_length=40)
     action = models.CharField("action", max_length=20)
@@ -387,12 +363,12 @@ class DunningStep(models.Model):
         verbose_name_plural = "étapes de relance"
         constraints = (
             models.UniqueConstraint(
-                fields=["receivable", "step_key"], name="dunning_step_once_per_invoice"
+                fields=["invoice", "step_key"], name="dunning_step_once_per_invoice"
             ),
         )
 
     def __str__(self) -> str:
-        return f"{self.receivable.invoice_number} : {self.label}"
+        return f"{self.invoice.number} : {self.label}"
 
 
 class DunningPause(models.Model):
@@ -430,14 +406,17 @@ class LateChargeKind(models.TextChoices):
 class LateCharge(models.Model):
     """A late-payment penalty or the 40 € indemnity of a late invoice, to be invoiced."""
 
-    receivable = models.ForeignKey(
-        Receivable, on_delete=models.PROTECT, related_name="late_charges", verbose_name="facture"
+    invoice = models.ForeignKey(
+        "billing.Invoice",
+        on_delete=models.PROTECT,
+        related_name="late_charges",
+        verbose_name="facture",
     )
     kind = models.CharField("nature", max_length=16, choices=LateChargeKind.choices)
     amount = _money("montant (non soumis à TVA)")
     days_late = models.PositiveIntegerField("jours de retard", default=0)
     computed_on = models.DateField("calculé le")
-    invoice_number = models.CharField("facturé sur", max_length=40, blank=True)
+    billed_number = models.CharField("facturé sur", max_length=40, blank=True)
     invoiced_at = models.DateTimeField("facturé le", null=True, blank=True)
 
     class Meta:
@@ -446,7 +425,7 @@ class LateCharge(models.Model):
         constraints = (
             models.CheckConstraint(condition=Q(amount__gt=0), name="late_charge_amount_positive"),
             models.UniqueConstraint(
-                fields=["receivable", "kind"], name="late_charge_once_per_invoice"
+                fields=["invoice", "kind"], name="late_charge_once_per_invoice"
             ),
         )
 

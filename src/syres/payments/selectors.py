@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
+from syres.billing import selectors as billing_selectors
 from syres.domain.money import ZERO, format_eur
 from syres.domain.payments.allocation import OpenInvoice
 from syres.domain.periods import PARIS
@@ -23,7 +24,7 @@ from syres.payments.models import (
     LateCharge,
     NetworkAction,
     Payment,
-    Receivable,
+    PaymentMethod,
     SepaBatch,
     StatementImport,
     StatementLine,
@@ -38,69 +39,116 @@ AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
 )
 
 
-def get_receivable(invoice_number: str) -> Receivable | None:
-    return Receivable.objects.filter(invoice_number=invoice_number).first()
+def get_invoice(number: str) -> Any | None:
+    """The billing invoice of that number, if any."""
+    return billing_selectors.invoice_by_number(number)
 
 
-def receivables_of(customer: Any) -> QuerySet[Receivable]:
-    return Receivable.objects.filter(customer=customer).order_by("due_date", "invoice_number")
+def due_date_of(invoice: Any) -> date:
+    """An invoice without a due date is payable on receipt: due on its issue date."""
+    due: date = invoice.due_date or invoice.issue_date
+    return due
 
 
-def paid_amount(receivable: Receivable) -> Decimal:
-    """What live allocations paid on the invoice (a returned debit's no longer count)."""
-    total = receivable.allocations.filter(reversed_on__isnull=True).aggregate(s=Sum("amount"))
-    paid: Decimal = total["s"] or ZERO
-    return paid
-
-
-def credited_amount(receivable: Receivable) -> Decimal:
-    """What accepted disputes took off the invoice (the credit notes, R-PAY-2)."""
-    total = receivable.disputes.filter(status=DisputeStatus.ACCEPTED).aggregate(
-        s=Sum("contested_amount")
+def paid_amounts(invoice_ids: list[int]) -> dict[int, Decimal]:
+    """What live allocations paid per invoice id (a returned debit's no longer count);
+    registered with billing (`register_paid_amounts`) so its open amounts include payments."""
+    rows = (
+        Allocation.objects.filter(invoice_id__in=invoice_ids, reversed_on__isnull=True)
+        .values("invoice_id")
+        .annotate(total=Sum("amount"))
+        .values_list("invoice_id", "total")
     )
-    credited: Decimal = total["s"] or ZERO
+    return dict(rows)
+
+
+def paid_amount(invoice: Any) -> Decimal:
+    return paid_amounts([invoice.pk]).get(invoice.pk, ZERO)
+
+
+def credited_amount(invoice: Any) -> Decimal:
+    """What credit notes took off the invoice (R-INV-3; accepted disputes, R-PAY-2)."""
+    credited: Decimal = billing_selectors.credited_amount(invoice)
     return credited
 
 
-def open_amount(receivable: Receivable) -> Decimal:
-    """The amount still owed on the invoice, incl. VAT."""
-    invoiced: Decimal = receivable.amount
-    return max(invoiced - paid_amount(receivable) - credited_amount(receivable), ZERO)
+def open_amount(invoice: Any) -> Decimal:
+    """The amount still owed on the invoice, incl. VAT (billing's outstanding amount)."""
+    left = billing_selectors.outstanding_amounts([invoice]).get(invoice.pk, ZERO)
+    return max(left, ZERO)
 
 
-def held_amount(receivable: Receivable) -> Decimal:
+def held_amount(invoice: Any) -> Decimal:
     """The amount held out of dunning by open disputes (R-PAY-2)."""
-    total = receivable.disputes.filter(status=DisputeStatus.OPEN).aggregate(
+    total = Dispute.objects.filter(invoice=invoice, status=DisputeStatus.OPEN).aggregate(
         s=Sum("contested_amount")
     )
     held: Decimal = total["s"] or ZERO
-    return min(held, open_amount(receivable))
+    return min(held, open_amount(invoice))
 
 
-def dunnable_amount(receivable: Receivable) -> Decimal:
+def dunnable_amount(invoice: Any) -> Decimal:
     """The open amount that dunning may claim: the uncontested rest (R-PAY-2)."""
-    return open_amount(receivable) - held_amount(receivable)
+    return open_amount(invoice) - held_amount(invoice)
 
 
-def as_open_invoice(receivable: Receivable) -> OpenInvoice:
+def as_open_invoice(invoice: Any) -> OpenInvoice:
     return OpenInvoice(
-        number=receivable.invoice_number,
-        invoice_date=receivable.invoice_date,
-        due_date=receivable.due_date,
-        open_amount=open_amount(receivable),
-        contested_amount=held_amount(receivable),
+        number=invoice.number,
+        invoice_date=invoice.issue_date,
+        due_date=due_date_of(invoice),
+        open_amount=open_amount(invoice),
+        contested_amount=held_amount(invoice),
     )
 
 
-def open_invoices_of(customer: Any) -> list[OpenInvoice]:
-    """The customer's invoices with something still owed, as the allocation needs them."""
-    invoices = (as_open_invoice(receivable) for receivable in receivables_of(customer))
-    return [invoice for invoice in invoices if invoice.open_amount > ZERO]
+def open_invoices_of(customer: Any) -> list[Any]:
+    """The customer's invoices with something still owed, oldest due first (billing)."""
+    invoices: list[Any] = billing_selectors.open_invoices_of(customer)
+    return invoices
+
+
+def billing_overdue(*, as_of: date) -> list[Any]:
+    """Billing's invoices due before `as_of` and not fully paid (contested ones included)."""
+    invoices: list[Any] = billing_selectors.overdue_invoices(as_of=as_of)
+    return invoices
+
+
+def unpaid_invoices() -> list[Any]:
+    """Every invoice not fully paid or credited, whatever its due date (billing's overdue
+    invoices as of the end of time)."""
+    invoices: list[Any] = billing_selectors.overdue_invoices(as_of=date.max)
+    return invoices
+
+
+def invoices_paid_by_live_debits() -> list[Any]:
+    """Invoices paid (in part) by a direct debit not returned: a return may still come."""
+    return [
+        allocation.invoice
+        for allocation in Allocation.objects.filter(
+            reversed_on__isnull=True,
+            payment__method=PaymentMethod.SEPA_DEBIT,
+            payment__returned_on__isnull=True,
+        )
+        .select_related("invoice")
+        .order_by("pk")
+    ]
+
+
+def service_ids_of(invoice: Any) -> list[int]:
+    """The contract services an invoice bills (its lines' `service:<id>` refs): the « service
+    concerné » of a suspension step (R-PAY-3)."""
+    ids = []
+    for line in billing_selectors.lines_of(invoice):
+        kind, _, number = (line.service_ref or "").partition(":")
+        if kind == "service" and number.isdigit() and int(number) not in ids:
+            ids.append(int(number))
+    return ids
 
 
 @dataclass(frozen=True)
 class OverdueInvoice:
-    receivable: Receivable
+    invoice: Any
     open_amount: Decimal
     held_amount: Decimal
     days_overdue: int
@@ -123,16 +171,13 @@ def age_bucket(days_overdue: int) -> str:
 
 def overdue_invoices(*, as_of: date, customer: Any | None = None) -> list[OverdueInvoice]:
     """Invoices past their due date with an uncontested amount still owed (R-PAY-3)."""
-    receivables = Receivable.objects.filter(due_date__lt=as_of).select_related("customer")
-    if customer is not None:
-        receivables = receivables.filter(customer=customer)
     result = []
-    for receivable in receivables.order_by("due_date", "invoice_number"):
-        owed = open_amount(receivable)
-        held = held_amount(receivable)
+    for invoice in billing_selectors.overdue_invoices(as_of=as_of, customer=customer):
+        owed = open_amount(invoice)
+        held = held_amount(invoice)
         if owed - held > ZERO:
-            days = (as_of - receivable.due_date).days
-            result.append(OverdueInvoice(receivable, owed, held, days))
+            days = (as_of - due_date_of(invoice)).days
+            result.append(OverdueInvoice(invoice, owed, held, days))
     return result
 
 
@@ -149,7 +194,7 @@ def overdue_refusal(customer: Any) -> str | None:
     if not overdue:
         return None
     total = sum((item.dunnable_amount for item in overdue), ZERO)
-    numbers = ", ".join(item.receivable.invoice_number for item in overdue)
+    numbers = ", ".join(item.invoice.number for item in overdue)
     return (
         f"Des sommes échues restent impayées ({format_eur(total)} : {numbers}) ; "
         "aucune commande tant qu'elles ne sont pas réglées (CGV art. 7)."
@@ -164,8 +209,8 @@ def customer_credit(customer: Any) -> Decimal:
     return total["s"] or ZERO
 
 
-def live_allocations_of(receivable: Receivable) -> QuerySet[Allocation]:
-    return receivable.allocations.filter(reversed_on__isnull=True)
+def live_allocations_of(invoice: Any) -> QuerySet[Allocation]:
+    return Allocation.objects.filter(invoice=invoice, reversed_on__isnull=True)
 
 
 def payments_of(customer: Any) -> QuerySet[Payment]:
@@ -176,19 +221,12 @@ def disputes_to_decide() -> QuerySet[Dispute]:
     return Dispute.objects.filter(status=DisputeStatus.OPEN).order_by("opened_on", "pk")
 
 
-def disputes_to_credit() -> QuerySet[Dispute]:
-    """Accepted disputes whose credit note billing has not issued yet (R-PAY-2)."""
-    return Dispute.objects.filter(status=DisputeStatus.ACCEPTED, credit_note_number="").order_by(
-        "decided_on", "pk"
-    )
+def dunning_done(invoice: Any) -> dict[str, date]:
+    return dict(DunningStep.objects.filter(invoice=invoice).values_list("step_key", "done_on"))
 
 
-def dunning_done(receivable: Receivable) -> dict[str, date]:
-    return dict(receivable.dunning_steps.values_list("step_key", "done_on"))
-
-
-def dunning_steps_of(receivable: Receivable) -> QuerySet[DunningStep]:
-    return receivable.dunning_steps.order_by("done_on", "pk")
+def dunning_steps_of(invoice: Any) -> QuerySet[DunningStep]:
+    return DunningStep.objects.filter(invoice=invoice).order_by("done_on", "pk")
 
 
 def pauses_of(customer: Any) -> QuerySet[DunningPause]:
@@ -200,8 +238,8 @@ def late_charges_to_invoice() -> QuerySet[LateCharge]:
     return LateCharge.objects.filter(invoiced_at__isnull=True).order_by("computed_on", "pk")
 
 
-def late_charges_of(receivable: Receivable) -> QuerySet[LateCharge]:
-    return receivable.late_charges.order_by("kind")
+def late_charges_of(invoice: Any) -> QuerySet[LateCharge]:
+    return LateCharge.objects.filter(invoice=invoice).order_by("kind")
 
 
 def actions_to_do() -> QuerySet[NetworkAction]:
@@ -229,5 +267,5 @@ def sepa_batches() -> QuerySet[SepaBatch]:
     return SepaBatch.objects.order_by("-created_at")
 
 
-def invoice_numbers(receivables: Iterable[Receivable]) -> list[str]:
-    return [receivable.invoice_number for receivable in receivables]
+def invoice_numbers(invoices: Iterable[Any]) -> list[str]:
+    return [invoice.number for invoice in invoices]

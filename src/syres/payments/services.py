@@ -1,4 +1,4 @@
-"""Writes on payments (SPEC §7): receivables, payments and their allocation, statement imports,
+"""Writes on payments (SPEC §7): invoices, payments and their allocation, statement imports,
 SEPA batches, disputes, dunning, suspensions and their network actions (R-PAY-1..4).
 
 The rules live in `syres.domain.payments`; these functions fetch, call them and record the
@@ -20,15 +20,17 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from syres.billing import services as billing_services
 from syres.contracts import selectors as contract_selectors
 from syres.contracts import services as contract_services
 from syres.customers import selectors as customer_selectors
+from syres.domain import billing as billing_rules
 from syres.domain.customers import sniff_content_type
-from syres.domain.money import ZERO, format_eur
+from syres.domain.money import ZERO, format_eur, quantize_eur
 from syres.domain.payments import allocation as allocation_rules
 from syres.domain.payments import disputes as dispute_rules
 from syres.domain.payments import dunning as dunning_rules
@@ -59,7 +61,6 @@ from syres.payments.models import (
     Payment,
     PaymentIncident,
     PaymentMethod,
-    Receivable,
     SepaBatch,
     SepaDebit,
     StatementImport,
@@ -132,70 +133,26 @@ def automation_user() -> Any:
     return user
 
 
-# --- receivables -------------------------------------------------------------------------------
-
-
-@transaction.atomic
-def record_receivable(
-    *,
-    customer: Any,
-    invoice_number: str,
-    invoice_date: date,
-    due_date: date,
-    amount: Decimal,
-    kind: str = "",
-    service_ids: Sequence[int] = (),
-    at: datetime | None = None,
-) -> Receivable:
-    """Record an issued invoice for collection (R-PAY-1); idempotent by invoice number.
-
-    The amount of an issued invoice never changes (it is a legal document): recording the same
-    number again with other figures is refused."""
-    existing = Receivable.objects.filter(invoice_number=invoice_number).first()
-    if existing is not None:
-        same = (
-            existing.customer_id == customer.pk
-            and existing.amount == amount
-            and existing.invoice_date == invoice_date
-            and existing.due_date == due_date
-        )
-        if not same:
-            raise UnableToRecordPayment(
-                f"La facture {invoice_number} est déjà enregistrée avec d'autres montants."
-            )
-        return existing
-    if amount <= ZERO:
-        raise UnableToRecordPayment(f"Montant de facture invalide : {amount}.")
-    return Receivable.objects.create(
-        customer=customer,
-        invoice_number=invoice_number,
-        kind=kind,
-        invoice_date=invoice_date,
-        due_date=due_date,
-        amount=amount,
-        service_ids=list(service_ids),
-        recorded_at=_now(at),
-    )
-
-
 # --- payments and allocation (R-PAY-1) ---------------------------------------------------------
 
 
-def _allocate(payment: Payment, *, target_invoice: str | None) -> None:
-    receivables = {r.invoice_number: r for r in selectors.receivables_of(payment.customer)}
-    open_invoices = selectors.open_invoices_of(payment.customer)
+def _allocate(payment: Payment, *, target_invoice: str | None) -> list[Any]:
+    invoices = {r.number: r for r in selectors.open_invoices_of(payment.customer)}
     try:
         result = allocation_rules.allocate_payment(
-            amount=payment.amount, open_invoices=open_invoices, target_invoice=target_invoice
+            amount=payment.amount,
+            open_invoices=[selectors.as_open_invoice(invoice) for invoice in invoices.values()],
+            target_invoice=target_invoice,
         )
     except allocation_rules.UnableToAllocatePayment as error:
         raise UnableToRecordPayment(str(error)) from error
     for share in result.allocations:
         Allocation.objects.create(
-            payment=payment, receivable=receivables[share.invoice_number], amount=share.amount
+            payment=payment, invoice=invoices[share.invoice_number], amount=share.amount
         )
     payment.credit = result.credit
     payment.save(update_fields=["credit"])
+    return [invoices[share.invoice_number] for share in result.allocations]
 
 
 @transaction.atomic
@@ -233,28 +190,30 @@ def record_payment(
         recorded_at=now,
         recorded_by=by,
     )
-    _allocate(payment, target_invoice=target_invoice)
-    _after_payment(customer, paid_on=received_on, by=by, at=now)
+    paid = _allocate(payment, target_invoice=target_invoice)
+    _after_payment(customer, paid, paid_on=received_on, by=by, at=now)
     return payment
 
 
-def _after_payment(customer: Any, *, paid_on: date, by: Any, at: datetime) -> None:
-    for receivable in selectors.receivables_of(customer):
-        _record_late_charges_if_settled(receivable, paid_on=paid_on)
+def _after_payment(
+    customer: Any, invoices: Sequence[Any], *, paid_on: date, by: Any, at: datetime
+) -> None:
+    for invoice in invoices:
+        _record_late_charges_if_settled(invoice, paid_on=paid_on)
     resume_after_payment(customer=customer, by=by, at=at)
 
 
-def _record_late_charges_if_settled(receivable: Receivable, *, paid_on: date) -> None:
+def _record_late_charges_if_settled(invoice: Any, *, paid_on: date) -> None:
     """Once a late invoice is paid, its penalty up to the payment and the indemnity are due."""
-    if selectors.open_amount(receivable) > ZERO or paid_on <= receivable.due_date:
+    if selectors.open_amount(invoice) > ZERO or paid_on <= selectors.due_date_of(invoice):
         return
-    if receivable.late_charges.filter(kind=LateChargeKind.PENALTY).exists():
+    if LateCharge.objects.filter(invoice=invoice).filter(kind=LateChargeKind.PENALTY).exists():
         return
-    record_late_charges(receivable=receivable, as_of=paid_on)
+    record_late_charges(invoice=invoice, as_of=paid_on)
 
 
 def record_late_charges(
-    *, receivable: Receivable, as_of: date, terms: Terms | None = None
+    *, invoice: Any, as_of: date, terms: Terms | None = None
 ) -> list[LateCharge]:
     """Compute the late-payment penalty up to `as_of` and the recovery indemnity of a late
     invoice with the domain (L441-10, D441-5; R-PAY-3) and record them for billing to invoice.
@@ -262,12 +221,12 @@ def record_late_charges(
     terms = terms or load_terms()
     payments = [
         penalty_rules.LatePayment(paid_on=a.payment.received_on, amount=a.amount)
-        for a in selectors.live_allocations_of(receivable).select_related("payment")
+        for a in selectors.live_allocations_of(invoice).select_related("payment")
     ]
-    claimable = receivable.amount - selectors.credited_amount(receivable)
+    claimable = invoice.amount_due - selectors.credited_amount(invoice)
     penalty = penalty_rules.late_payment_penalty(
         amount_due=claimable,
-        due_date=receivable.due_date,
+        due_date=selectors.due_date_of(invoice),
         payments=payments,
         as_of=as_of,
         terms=terms,
@@ -275,7 +234,7 @@ def record_late_charges(
     created = []
     if penalty.amount > ZERO:
         charge, made = LateCharge.objects.get_or_create(
-            receivable=receivable,
+            invoice=invoice,
             kind=LateChargeKind.PENALTY,
             defaults={
                 "amount": penalty.amount,
@@ -285,17 +244,17 @@ def record_late_charges(
         )
         if made:
             created.append(charge)
-    already = set(
-        receivable.late_charges.filter(kind=LateChargeKind.INDEMNITY).values_list(
-            "receivable__invoice_number", flat=True
-        )
+    already = (
+        {invoice.number}
+        if LateCharge.objects.filter(invoice=invoice, kind=LateChargeKind.INDEMNITY).exists()
+        else set()
     )
     for indemnity in penalty_rules.recovery_indemnities(
-        late_invoice_numbers=[receivable.invoice_number], already_charged=already, terms=terms
+        late_invoice_numbers=[invoice.number], already_charged=already, terms=terms
     ):
         created.append(
             LateCharge.objects.create(
-                receivable=receivable,
+                invoice=invoice,
                 kind=LateChargeKind.INDEMNITY,
                 amount=indemnity.amount,
                 computed_on=as_of,
@@ -310,9 +269,9 @@ def mark_late_charge_invoiced(*, charge: LateCharge, invoice_number: str, at: da
     charge = LateCharge.objects.select_for_update().get(pk=charge.pk)
     if charge.invoiced_at is not None:
         raise UnableToRecordPayment("Ce montant est déjà facturé.")
-    charge.invoice_number = invoice_number
+    charge.billed_number = invoice_number
     charge.invoiced_at = at
-    charge.save(update_fields=["invoice_number", "invoiced_at"])
+    charge.save(update_fields=["billed_number", "invoiced_at"])
 
 
 # --- bank statements (R-PAY-1) -----------------------------------------------------------------
@@ -326,20 +285,25 @@ class ImportReport:
     incidents: list[PaymentIncident] = field(default_factory=list)
 
 
-def _invoices_to_match() -> list[InvoiceToMatch]:
+def _invoices_to_match() -> tuple[list[InvoiceToMatch], dict[str, Any]]:
+    """The invoices a statement line may name: every unpaid one, and those a live direct debit
+    paid (a return may come for them)."""
+    chosen = {invoice.pk: invoice for invoice in selectors.unpaid_invoices()}
+    for invoice in selectors.invoices_paid_by_live_debits():
+        chosen.setdefault(invoice.pk, invoice)
     result = []
-    for receivable in Receivable.objects.order_by("due_date", "invoice_number"):
-        owed = selectors.open_amount(receivable)
+    for invoice in sorted(chosen.values(), key=lambda i: (selectors.due_date_of(i), i.number)):
+        owed = selectors.open_amount(invoice)
         result.append(
             InvoiceToMatch(
-                number=receivable.invoice_number,
-                invoice_date=receivable.invoice_date,
-                due_date=receivable.due_date,
-                total=receivable.amount - selectors.credited_amount(receivable),
+                number=invoice.number,
+                invoice_date=invoice.issue_date,
+                due_date=selectors.due_date_of(invoice),
+                total=invoice.amount_due - selectors.credited_amount(invoice),
                 open_amount=owed,
             )
         )
-    return result
+    return result, {invoice.number: invoice for invoice in chosen.values()}
 
 
 @transaction.atomic
@@ -372,7 +336,8 @@ def import_statement(
 def _import_one(
     statement: BankStatement, *, file_name: str, by: Any | None, at: datetime, report: ImportReport
 ) -> None:
-    match = match_statement(statement=statement, invoices=_invoices_to_match())
+    candidates, by_number = _invoices_to_match()
+    match = match_statement(statement=statement, invoices=candidates)
     record = StatementImport.objects.create(
         identifier=statement.identifier,
         message_type=statement.message_type,
@@ -387,13 +352,15 @@ def _import_one(
     report.statements.append(record)
     outcome: dict[str, MatchedLine | str] = {m.line.line_ref: m for m in match.matched}
     outcome.update({u.line.line_ref: u.reason for u in match.unmatched})
-    customers: dict[int, Any] = {}
+    paid: dict[int, tuple[Any, list[Any]]] = {}
     for line in statement.lines:
         result = outcome[line.line_ref]
         if isinstance(result, MatchedLine):
-            refused = _apply_matched(result, record=record, by=by, at=at, report=report)
+            named = [by_number[number] for number in result.invoice_numbers]
+            refused = _apply_matched(result, named, record=record, by=by, at=at, report=report)
             if refused is None:
-                customers[_customer_of(result).pk] = _customer_of(result)
+                customer = named[0].customer
+                paid.setdefault(customer.pk, (customer, []))[1].extend(named)
                 continue
             result = refused
         report.leftovers.append(_store_line(record, line, matched=False, note=result))
@@ -403,13 +370,13 @@ def _import_one(
     record.save(update_fields=["matched_count"])
     report.matched += record.matched_count
     actor = by or automation_user()
-    for customer in customers.values():
-        _after_payment(customer, paid_on=_today(at), by=actor, at=at)
+    for customer, invoices in paid.values():
+        _after_payment(customer, invoices, paid_on=statement_day(statement), by=actor, at=at)
 
 
-def _customer_of(matched: MatchedLine) -> Any:
-    receivable = Receivable.objects.get(invoice_number=matched.invoice_numbers[0])
-    return receivable.customer
+def statement_day(statement: BankStatement) -> date:
+    """The day money on a statement counts as paid: its latest booking date."""
+    return max((line.booking_date for line in statement.lines), default=statement.created_at.date())
 
 
 def _store_line(record: StatementImport, line: Any, *, matched: bool, note: str) -> StatementLine:
@@ -430,22 +397,27 @@ def _store_line(record: StatementImport, line: Any, *, matched: bool, note: str)
 
 
 def _apply_matched(
-    matched: MatchedLine, *, record: StatementImport, by: Any, at: datetime, report: ImportReport
+    matched: MatchedLine,
+    invoices: list[Any],
+    *,
+    record: StatementImport,
+    by: Any,
+    at: datetime,
+    report: ImportReport,
 ) -> str | None:
     """Record what a matched line means; a reason (str) when it cannot be applied after all."""
-    receivables = list(Receivable.objects.filter(invoice_number__in=matched.invoice_numbers))
-    if len({r.customer_id for r in receivables}) != 1:
+    if len({r.customer_id for r in invoices}) != 1:
         return "Le libellé nomme des factures de plusieurs clients"
-    customer = receivables[0].customer
+    customer = invoices[0].customer
     line = matched.line
     if line.kind is LineKind.DEBIT_RETURNED:
-        return _apply_return(matched, receivables, record=record, report=report)
+        return _apply_return(matched, invoices, record=record, report=report)
     stored = _store_line(record, line, matched=True, note=matched.note)
     is_debit = line.kind is LineKind.DEBIT_COLLECTED
     debit = None
     if is_debit:
         debit = SepaDebit.objects.filter(
-            receivable__in=receivables, returned=False, payment__isnull=True
+            invoice__in=invoices, returned=False, payment__isnull=True
         ).first()
     payment = Payment.objects.create(
         customer=customer,
@@ -458,12 +430,12 @@ def _apply_matched(
         recorded_at=at,
         recorded_by=by,
     )
-    by_number = {r.invoice_number: r for r in receivables}
+    by_number = {r.number: r for r in invoices}
     if matched.allocation is None:  # pragma: no cover - money received carries its allocation
         return "Paiement sans affectation"
     for share in matched.allocation.allocations:
         Allocation.objects.create(
-            payment=payment, receivable=by_number[share.invoice_number], amount=share.amount
+            payment=payment, invoice=by_number[share.invoice_number], amount=share.amount
         )
     payment.credit = matched.allocation.credit
     payment.save(update_fields=["credit"])
@@ -472,7 +444,7 @@ def _apply_matched(
 
 def _apply_return(
     matched: MatchedLine,
-    receivables: list[Receivable],
+    invoices: list[Any],
     *,
     record: StatementImport,
     report: ImportReport,
@@ -482,7 +454,7 @@ def _apply_return(
         Payment.objects.filter(
             method=PaymentMethod.SEPA_DEBIT,
             returned_on__isnull=True,
-            allocations__receivable__in=receivables,
+            allocations__invoice__in=invoices,
             allocations__reversed_on__isnull=True,
         )
         .distinct()
@@ -496,8 +468,7 @@ def _apply_return(
         rejected = allocation_rules.reverse_rejected_debit(
             debit_amount=payment.amount,
             allocations=[
-                allocation_rules.Allocation(a.receivable.invoice_number, a.amount)
-                for a in allocations
+                allocation_rules.Allocation(a.invoice.number, a.amount) for a in allocations
             ],
             returned_amount=line.amount,
             reason_code=line.return_reason_code or "MS03",
@@ -567,25 +538,24 @@ def create_sepa_batch(
     submitted_on = _today(now)
     if scheme not in ("CORE", "B2B"):
         raise UnableToCreateBatch(f"Schéma SEPA inconnu : {scheme}.")
-    debits: list[tuple[Receivable, DirectDebit, str]] = []
+    debits: list[tuple[Any, DirectDebit, str]] = []
     done: dict[str, int] = {}
-    candidates = (
-        Receivable.objects.filter(due_date__lte=collection_date)
-        .exclude(debits__returned=False)
-        .select_related("customer")
-        .order_by("customer_id", "due_date", "invoice_number")
-    )
-    for receivable in candidates:
-        customer = receivable.customer
+    in_debit = set(SepaDebit.objects.filter(returned=False).values_list("invoice_id", flat=True))
+    # Unpaid invoices due by the collection date (billing's overdue the day after).
+    due = selectors.billing_overdue(as_of=collection_date + timedelta(days=1))
+    for invoice in sorted(due, key=lambda i: (i.customer_id, selectors.due_date_of(i), i.number)):
+        if invoice.pk in in_debit:
+            continue
+        customer = invoice.customer
         if not customer_selectors.pays_by_direct_debit(customer):
             continue
         mandate = customer_selectors.active_sepa_mandate(customer)
-        amount = selectors.dunnable_amount(receivable)
+        amount = selectors.dunnable_amount(invoice)
         if mandate is None or amount <= ZERO:
             continue
         earliest = earliest_collection_date(
             scheme=scheme,  # type: ignore[arg-type]
-            prenotified_on=receivable.invoice_date,
+            prenotified_on=invoice.issue_date,
             submitted_on=submitted_on,
             terms=terms,
         )
@@ -601,9 +571,9 @@ def create_sepa_batch(
         done[mandate.reference] += 1
         debits.append(
             (
-                receivable,
+                invoice,
                 DirectDebit(
-                    end_to_end_id=receivable.invoice_number,
+                    end_to_end_id=invoice.number,
                     amount=amount,
                     debtor_name=customer.bank_account_holder or str(customer),
                     debtor_iban=mandate.iban,
@@ -611,8 +581,8 @@ def create_sepa_batch(
                     mandate_reference=mandate.reference,
                     mandate_signed_on=mandate.signature_date,
                     sequence_type=sequence,
-                    remittance=f"Facture {receivable.invoice_number}",
-                    prenotified_on=receivable.invoice_date,
+                    remittance=f"Facture {invoice.number}",
+                    prenotified_on=invoice.issue_date,
                 ),
                 mandate.reference,
             )
@@ -645,10 +615,10 @@ def create_sepa_batch(
         created_at=now,
         created_by=by,
     )
-    for receivable, debit, reference in debits:
+    for invoice, debit, reference in debits:
         SepaDebit.objects.create(
             batch=batch,
-            receivable=receivable,
+            invoice=invoice,
             amount=debit.amount,
             mandate_reference=reference,
             sequence_type=debit.sequence_type,
@@ -661,7 +631,7 @@ def create_sepa_batch(
 
 def _domain_dispute(dispute: Dispute) -> dispute_rules.Dispute:
     return dispute_rules.Dispute(
-        invoice_number=dispute.receivable.invoice_number,
+        invoice_number=dispute.invoice.number,
         contested_amount=dispute.contested_amount,
         grounds=dispute.grounds,
         supporting_files=tuple(dispute.files.values_list("original_name", flat=True)),
@@ -674,7 +644,7 @@ def _domain_dispute(dispute: Dispute) -> dispute_rules.Dispute:
 @transaction.atomic
 def open_dispute(
     *,
-    receivable: Receivable,
+    invoice: Any,
     contested_amount: Decimal,
     grounds: str,
     files: Sequence[tuple[str, bytes]],
@@ -687,7 +657,6 @@ def open_dispute(
     checked like the subscription pieces (type read from the bytes, size within the terms)."""
     _staff(by, UnableToHandleDispute)
     terms = terms or load_terms()
-    receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
     policy = terms.subscription
     for name, content in files:
         if not content:
@@ -703,12 +672,18 @@ def open_dispute(
                 f"Justificatif « {name} » refusé ({kind or 'type inconnu'}) ; types acceptés : "
                 f"{', '.join(policy.upload_content_types)}."
             )
-    others = [_domain_dispute(d) for d in receivable.disputes.filter(status=DisputeStatus.OPEN)]
+    # The invoice's open disputes are locked: two disputes cannot both take the same rest.
+    others = [
+        _domain_dispute(d)
+        for d in Dispute.objects.select_for_update().filter(
+            invoice=invoice, status=DisputeStatus.OPEN
+        )
+    ]
     try:
         decided = dispute_rules.open_dispute(
-            invoice_number=receivable.invoice_number,
-            invoice_date=receivable.invoice_date,
-            open_amount=selectors.open_amount(receivable),
+            invoice_number=invoice.number,
+            invoice_date=invoice.issue_date,
+            open_amount=selectors.open_amount(invoice),
             contested_amount=contested_amount,
             grounds=grounds,
             supporting_files=[name for name, _ in files],
@@ -720,7 +695,7 @@ def open_dispute(
     except dispute_rules.UnableToOpenDispute as error:
         raise UnableToHandleDispute(str(error)) from error
     dispute = Dispute.objects.create(
-        receivable=receivable,
+        invoice=invoice,
         contested_amount=decided.contested_amount,
         grounds=decided.grounds,
         opened_on=opened_on,
@@ -739,14 +714,36 @@ def open_dispute(
     return dispute
 
 
+def _credit_note_lines(dispute: Dispute) -> list[billing_rules.InvoiceLine] | None:
+    """The credit note of an accepted dispute: the whole invoice when all of it is contested
+    and nothing was credited yet; else one line whose amount incl. VAT is the contested amount
+    (excl. VAT at the invoice's rate, rounded half-up to the cent: the credit note may differ
+    from the contested amount by a cent, and says so)."""
+    invoice = dispute.invoice
+    if dispute.contested_amount == invoice.total_incl_vat and not selectors.credited_amount(
+        invoice
+    ):
+        return None
+    rate = load_terms().invoicing.vat_rate_on(day=invoice.issue_date)
+    return [
+        billing_rules.one_off_line(
+            label=f"Contestation de la facture {invoice.number} acceptée",
+            category=billing_rules.LineCategory.OTHER,
+            unit_price=quantize_eur(dispute.contested_amount / (1 + rate)),
+            vat_rate=rate,
+            detail=dispute.grounds[:200],
+        )
+    ]
+
+
 def _locked_open(dispute: Dispute) -> Dispute:
-    return Dispute.objects.select_for_update().select_related("receivable").get(pk=dispute.pk)
+    return Dispute.objects.select_for_update().select_related("invoice").get(pk=dispute.pk)
 
 
 @transaction.atomic
 def accept_dispute(*, dispute: Dispute, decided_on: date, reason: str, by: Any) -> Dispute:
-    """SYRES agrees: the contested amount is credited (a credit note, issued by billing from
-    `disputes_to_credit`) and no longer owed (R-PAY-2)."""
+    """SYRES agrees: billing issues a credit note of the contested amount, which is then no
+    longer owed (R-PAY-2)."""
     _staff(by, UnableToHandleDispute)
     dispute = _locked_open(dispute)
     try:
@@ -758,12 +755,30 @@ def accept_dispute(*, dispute: Dispute, decided_on: date, reason: str, by: Any) 
         ).dispute
     except dispute_rules.UnableToDecideDispute as error:
         raise UnableToHandleDispute(str(error)) from error
+    try:
+        note = billing_services.issue_credit_note(
+            invoice=dispute.invoice,
+            issue_date=decided_on,
+            reason=f"Contestation acceptée : {decided.decision_reason}",
+            lines=_credit_note_lines(dispute),
+        )
+    except billing_services.UnableToBill as error:
+        raise UnableToHandleDispute(str(error)) from error
     dispute.status = DisputeStatus.ACCEPTED
     dispute.decided_on = decided_on
     dispute.decided_by = by
     dispute.decision_reason = decided.decision_reason or ""
-    dispute.save(update_fields=["status", "decided_on", "decided_by", "decision_reason"])
-    resume_after_payment(customer=dispute.receivable.customer, by=by)
+    dispute.credit_note_number = note.number
+    dispute.save(
+        update_fields=[
+            "status",
+            "decided_on",
+            "decided_by",
+            "decision_reason",
+            "credit_note_number",
+        ]
+    )
+    resume_after_payment(customer=dispute.invoice.customer, by=by)
     return dispute
 
 
@@ -775,7 +790,7 @@ def reject_dispute(*, dispute: Dispute, decided_on: date, reason: str, by: Any) 
     try:
         decided = dispute_rules.reject_dispute(
             _domain_dispute(dispute),
-            invoice_due_date=dispute.receivable.due_date,
+            invoice_due_date=selectors.due_date_of(dispute.invoice),
             decided_on=decided_on,
             decided_by=by.get_username(),
             reason=reason,
@@ -789,16 +804,6 @@ def reject_dispute(*, dispute: Dispute, decided_on: date, reason: str, by: Any) 
     dispute.due_on = decided.due_on
     dispute.save(update_fields=["status", "decided_on", "decided_by", "decision_reason", "due_on"])
     return dispute
-
-
-@transaction.atomic
-def record_dispute_credit_note(*, dispute: Dispute, credit_note_number: str) -> None:
-    """Billing records the credit note it issued for an accepted dispute."""
-    dispute = Dispute.objects.select_for_update().get(pk=dispute.pk)
-    if dispute.status != DisputeStatus.ACCEPTED or dispute.credit_note_number:
-        raise UnableToHandleDispute("Cette contestation n'attend pas d'avoir.")
-    dispute.credit_note_number = credit_note_number
-    dispute.save(update_fields=["credit_note_number"])
 
 
 # --- suspensions and network actions (R-PAY-3, R-PAY-4) ----------------------------------------
@@ -959,8 +964,9 @@ def resume_after_payment(
         return []
     numbers = {n for a in actions for n in a.invoice_numbers}
     dunnable = {
-        r.invoice_number: selectors.dunnable_amount(r)
-        for r in Receivable.objects.filter(invoice_number__in=numbers)
+        r.number: selectors.dunnable_amount(r)
+        for r in (selectors.get_invoice(number) for number in sorted(numbers))
+        if r is not None
     }
     by_suspension = {}
     domain = []
@@ -1060,19 +1066,19 @@ class DunningReport:
 
 
 def _dunning_email(step: DunningStep) -> EmailMessage:
-    receivable = step.receivable
-    customer = receivable.customer
+    invoice = step.invoice
+    customer = invoice.customer
     terms = load_terms()
     formal = step.action == "formal_notice"
     subject = (
-        f"Mise en demeure — facture {receivable.invoice_number}"
+        f"Mise en demeure — facture {invoice.number}"
         if formal
-        else f"{step.label} — facture {receivable.invoice_number} impayée"
+        else f"{step.label} — facture {invoice.number} impayée"
     )
     body = (
         f"Madame, Monsieur,\n\n"
-        f"Sauf erreur de notre part, la facture {receivable.invoice_number} du "
-        f"{receivable.invoice_date:%d/%m/%Y}, échue le {receivable.due_date:%d/%m/%Y}, reste "
+        f"Sauf erreur de notre part, la facture {invoice.number} du "
+        f"{invoice.issue_date:%d/%m/%Y}, échue le {selectors.due_date_of(invoice):%d/%m/%Y}, reste "
         f"impayée à hauteur de {format_eur(step.dunned_amount)}.\n\n"
     )
     if formal:
@@ -1101,7 +1107,7 @@ def _send_dunning_emails(steps: Sequence[DunningStep], report: DunningReport) ->
                 except (smtplib.SMTPException, OSError) as error:
                     step.email_error = f"{type(error).__name__}: {error}"[:300]
                     step.save(update_fields=["email_error"])
-                    report.email_failures.append(step.receivable.invoice_number)
+                    report.email_failures.append(step.invoice.number)
                     continue
                 step.email_sent_at = timezone.now()
                 step.email_error = ""
@@ -1109,7 +1115,7 @@ def _send_dunning_emails(steps: Sequence[DunningStep], report: DunningReport) ->
                 report.emails_sent += 1
     except (smtplib.SMTPException, OSError) as error:
         logger.error("dunning e-mails: cannot reach the SMTP server (%s)", error)
-        report.email_failures.extend(s.receivable.invoice_number for s in pending)
+        report.email_failures.extend(s.invoice.number for s in pending)
 
 
 def run_dunning(*, as_of: date, by: Any | None = None, terms: Terms | None = None) -> DunningReport:
@@ -1127,35 +1133,39 @@ def run_dunning(*, as_of: date, by: Any | None = None, terms: Terms | None = Non
     report = DunningReport(as_of=as_of)
     paused: dict[int, bool] = {}
     for overdue in selectors.overdue_invoices(as_of=as_of):
-        receivable = overdue.receivable
-        customer = receivable.customer
+        invoice = overdue.invoice
+        customer = invoice.customer
         if customer.pk not in paused:
             paused[customer.pk] = _is_paused(customer, as_of)
             report.paused_customers += paused[customer.pk]
         if paused[customer.pk]:
             continue
-        with transaction.atomic():
-            receivable = Receivable.objects.select_for_update().get(pk=receivable.pk)
-            plan = dunning_rules.dunning_steps_due(
-                due_date=receivable.due_date,
-                dunnable_amount=selectors.dunnable_amount(receivable),
-                done=selectors.dunning_done(receivable),
-                as_of=as_of,
-                terms=terms,
-            )
-            for step in plan.due_now:
-                report.steps.append(
-                    _do_step(receivable, step, as_of=as_of, by=actor, terms=terms, report=report)
-                )
+        plan = dunning_rules.dunning_steps_due(
+            due_date=selectors.due_date_of(invoice),
+            dunnable_amount=overdue.dunnable_amount,
+            done=selectors.dunning_done(invoice),
+            as_of=as_of,
+            terms=terms,
+        )
+        for step in plan.due_now:
+            try:
+                with transaction.atomic():
+                    done = _do_step(
+                        invoice, step, as_of=as_of, by=actor, terms=terms, report=report
+                    )
+            except IntegrityError:
+                # A concurrent run recorded this step first (unique per invoice and step).
+                continue
+            report.steps.append(done)
     unsent = DunningStep.objects.filter(
         action__in=("reminder", "formal_notice"), email_sent_at__isnull=True
-    ).select_related("receivable__customer")
+    ).select_related("invoice__customer")
     _send_dunning_emails(list(unsent), report)
     return report
 
 
 def _do_step(
-    receivable: Receivable,
+    invoice: Any,
     step: Any,
     *,
     as_of: date,
@@ -1164,36 +1174,38 @@ def _do_step(
     report: DunningReport,
 ) -> DunningStep:
     record = DunningStep.objects.create(
-        receivable=receivable,
+        invoice=invoice,
         step_key=dunning_rules.step_key(step),
         action=step.action,
         label=step.label,
         done_on=as_of,
-        dunned_amount=selectors.dunnable_amount(receivable),
+        dunned_amount=selectors.dunnable_amount(invoice),
     )
-    customer = receivable.customer
+    customer = invoice.customer
     start_at = datetime.combine(as_of, time(8, 0), tzinfo=PARIS)
     if (
         step.action == "reminder"
-        and not receivable.late_charges.filter(kind=LateChargeKind.INDEMNITY).exists()
+        and not LateCharge.objects.filter(invoice=invoice)
+        .filter(kind=LateChargeKind.INDEMNITY)
+        .exists()
     ):
         for indemnity in penalty_rules.recovery_indemnities(
-            late_invoice_numbers=[receivable.invoice_number], already_charged=(), terms=terms
+            late_invoice_numbers=[invoice.number], already_charged=(), terms=terms
         ):
             LateCharge.objects.create(
-                receivable=receivable,
+                invoice=invoice,
                 kind=LateChargeKind.INDEMNITY,
                 amount=indemnity.amount,
                 computed_on=as_of,
             )
     if step.action in ("suspend_service", "suspend_all"):
         live = [str(s.pk) for s in contract_selectors.live_services_of(customer)]
-        concerned = [str(i) for i in receivable.service_ids if str(i) in live] or live
+        concerned = [str(i) for i in selectors.service_ids_of(invoice) if str(i) in live] or live
         if not live:
             return record
         decided = suspension_rules.suspension_for_step(
             step,
-            invoice_number=receivable.invoice_number,
+            invoice_number=invoice.number,
             invoice_service_refs=concerned,
             customer_service_refs=live,
             as_of=as_of,
@@ -1217,5 +1229,5 @@ def _do_step(
                 )
             except contract_services.UnableToChangeContract as error:
                 raise UnableToDun(error.reason) from error
-            report.terminations.append(receivable.invoice_number)
+            report.terminations.append(invoice.number)
     return record
