@@ -10,7 +10,9 @@ from email.header import decode_header, make_header
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from syres.cli.payments import dunning_command
 from syres.contracts import selectors as contract_selectors
 from syres.payments import selectors, services
 from syres.payments.models import LateChargeKind
@@ -241,3 +243,22 @@ def test_other_suspension_reasons_go_through_the_contracts_app(customer: Any, st
     assert _states(fibre) == ["active"]
     services.mark_action_done(action=action, by=staff)
     assert list(selectors.actions_to_do()) == [resumed]
+
+
+def test_the_dunning_command_runs_a_day_once(
+    customer: Any,
+    staff: Any,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    """R-PAY-3: `syres dunning --date D` prints the steps of the day; run again, none."""
+    late = invoice(customer, "500.00", issue_date=date(2026, 10, 1))
+    runner = CliRunner()
+
+    first = runner.invoke(dunning_command, ["--date", "2026-11-05"])
+    again = runner.invoke(dunning_command, ["--date", "2026-11-05"])
+
+    assert first.exit_code == 0, first.output
+    assert f"{late.number}  Premier rappel  (600,00\xa0€ relancés)" in first.output
+    assert "E-mails envoyés : 1" in first.output
+    assert "0 étape(s)" in again.output
+    assert len(smtp_server.handler.messages) == 1

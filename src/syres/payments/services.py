@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -1118,7 +1118,13 @@ def _send_dunning_emails(steps: Sequence[DunningStep], report: DunningReport) ->
         report.email_failures.extend(s.invoice.number for s in pending)
 
 
-def run_dunning(*, as_of: date, by: Any | None = None, terms: Terms | None = None) -> DunningReport:
+def run_dunning(
+    *,
+    as_of: date,
+    by: Any | None = None,
+    terms: Terms | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> DunningReport:
     """Walk the overdue invoices through the schedule of the terms file for `as_of` (R-PAY-3).
 
     Each step is recorded once per invoice (a second run for the same date finds nothing new):
@@ -1132,7 +1138,10 @@ def run_dunning(*, as_of: date, by: Any | None = None, terms: Terms | None = Non
     actor = by or automation_user()
     report = DunningReport(as_of=as_of)
     paused: dict[int, bool] = {}
-    for overdue in selectors.overdue_invoices(as_of=as_of):
+    overdue_list = selectors.overdue_invoices(as_of=as_of)
+    for position, overdue in enumerate(overdue_list, start=1):
+        if progress is not None:
+            progress(position, len(overdue_list))
         invoice = overdue.invoice
         customer = invoice.customer
         if customer.pk not in paused:
