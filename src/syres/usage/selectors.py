@@ -58,3 +58,17 @@ def rated_detail(
     if not path.exists():
         return None
     return pl.read_parquet(path).filter(pl.col("line") == identifier)
+
+
+def billable_calls(*, period: str, data_dir: Path | None = None) -> pl.DataFrame | None:
+    """The billable records of a month (`billable_s` > 0) for the call-detail annex: line,
+    start, callee, duration_s, billable_s, amount_beyond_micro; None once purged (R-DATA-3)."""
+    path = period_dir(period=period, data_dir=data_dir) / "rated.parquet"
+    if not path.exists():
+        return None
+    return (
+        pl.scan_parquet(path)
+        .filter(pl.col("billable_s") > 0)
+        .select("line", "start", "callee", "duration_s", "billable_s", "amount_beyond_micro")
+        .collect()
+    )
