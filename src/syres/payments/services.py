@@ -1124,6 +1124,7 @@ def run_dunning(
     by: Any | None = None,
     terms: Terms | None = None,
     progress: Callable[[int, int], None] | None = None,
+    send_emails: bool = True,
 ) -> DunningReport:
     """Walk the overdue invoices through the schedule of the terms file for `as_of` (R-PAY-3).
 
@@ -1133,7 +1134,8 @@ def run_dunning(
     suspension step suspends the service concerned or all services through the contracts app,
     with a *suspend* action for staff; the last step terminates through the contracts app
     (cause `non_payment`, art. 16). Only the uncontested amount counts (R-PAY-2); a paused
-    customer gets no step."""
+    customer gets no step. With `send_emails=False` (the demo) the e-mails wait for the next
+    run."""
     terms = terms or load_terms()
     actor = by or automation_user()
     report = DunningReport(as_of=as_of)
@@ -1166,6 +1168,8 @@ def run_dunning(
                 # A concurrent run recorded this step first (unique per invoice and step).
                 continue
             report.steps.append(done)
+    if not send_emails:
+        return report
     unsent = DunningStep.objects.filter(
         action__in=("reminder", "formal_notice"), email_sent_at__isnull=True
     ).select_related("invoice__customer")
