@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date
+import tempfile
+from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import polars as pl
 
 from syres.billing import services
 from syres.domain import billing as rules
+from syres.domain.periods import PARIS, Month
 from syres.terms import load_terms
+from syres.usage.services import import_usage
+from syres.usage.synthetic import (
+    Lines,
+    mobile_frame,
+    voice_frame,
+    write_mobile_csv,
+    write_voice_csv,
+)
 
 
 def deposit(
@@ -31,3 +44,23 @@ def fee_line(label: str, amount: str, *, day: date = date(2026, 10, 5)) -> rules
         vat_rate=load_terms().invoicing.vat_rate_on(day=day),
         service_ref="service:1",
     )
+
+
+def rate_october(*identifiers: tuple[str, str, int]) -> None:
+    schema = {"line": pl.String, "platform": pl.String, "channels": pl.Int64}
+    trunks = [row for row in identifiers if row[1] != "mobile"]
+    mobiles = [row for row in identifiers if row[1] == "mobile"]
+    lines = Lines(
+        trunks=pl.DataFrame(trunks, schema=schema, orient="row"),
+        mobiles=pl.DataFrame(mobiles, schema=schema, orient="row"),
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        voice, mobile = Path(folder) / "voice.csv", Path(folder) / "mobile.csv"
+        write_voice_csv(voice, voice_frame(records=600, lines=lines, month=Month(2026, 10)))
+        write_mobile_csv(mobile, mobile_frame(records=300, lines=lines, month=Month(2026, 10)))
+        import_usage(
+            month=Month(2026, 10),
+            paths=[voice, mobile],
+            terms=load_terms(),
+            rated_at=datetime(2026, 11, 1, 3, tzinfo=PARIS),
+        )

@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import tempfile
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-import polars as pl
 import pytest
 
 from syres.billing import selectors, services
 from syres.contracts import services as contract_services
 from syres.domain import billing as rules
 from syres.domain.money import quantize_eur
-from syres.domain.periods import PARIS, Month
+from syres.domain.periods import Month
 from syres.terms import load_terms
 from syres.usage import selectors as usage_selectors
-from syres.usage.services import import_usage
-from syres.usage.synthetic import (
-    Lines,
-    mobile_frame,
-    voice_frame,
-    write_mobile_csv,
-    write_voice_csv,
-)
+from tests.integration.billing_fixtures import rate_october as _rate_october
 from tests.integration.customers_fixtures import company, staff_user
 
 pytestmark = pytest.mark.django_db
@@ -50,26 +40,6 @@ def _service(customer: Any, **fields: Any) -> Any:
     }
     values.update(fields)
     return contract_services.record_delivered_service(customer=customer, **values)
-
-
-def _rate_october(*identifiers: tuple[str, str, int]) -> None:
-    schema = {"line": pl.String, "platform": pl.String, "channels": pl.Int64}
-    trunks = [row for row in identifiers if row[1] != "mobile"]
-    mobiles = [row for row in identifiers if row[1] == "mobile"]
-    lines = Lines(
-        trunks=pl.DataFrame(trunks, schema=schema, orient="row"),
-        mobiles=pl.DataFrame(mobiles, schema=schema, orient="row"),
-    )
-    with tempfile.TemporaryDirectory() as folder:
-        voice, mobile = Path(folder) / "voice.csv", Path(folder) / "mobile.csv"
-        write_voice_csv(voice, voice_frame(records=600, lines=lines, month=OCTOBER))
-        write_mobile_csv(mobile, mobile_frame(records=300, lines=lines, month=OCTOBER))
-        import_usage(
-            month=OCTOBER,
-            paths=[voice, mobile],
-            terms=load_terms(),
-            rated_at=datetime(2026, 11, 1, 3, tzinfo=PARIS),
-        )
 
 
 def _lines(invoice: Any) -> list[Any]:
@@ -232,11 +202,17 @@ def test_a_run_before_the_month_is_over_is_refused(staff: Any) -> None:
         services.run_billing(period=OCTOBER, as_of=date(2026, 10, 31))
 
 
-def test_the_run_writes_every_pdf_and_xml(staff: Any) -> None:
-    _service(company(staff))
-    report = services.run_billing(period=OCTOBER, as_of=AS_OF, send=False, processes=1)
-    assert report.rendered == 1
-    invoice = selectors.invoice_by_number(report.issued[0])
-    pdf_path, xml_path = selectors.document_paths(number=invoice.number)  # type: ignore[union-attr]
-    assert pdf_path.read_bytes().startswith(b"%PDF")
-    assert b"CrossIndustryInvoice" in xml_path.read_bytes()
+def test_the_run_writes_every_pdf_and_xml_in_worker_processes_while_it_issues(
+    staff: Any,
+) -> None:
+    for index in range(4):
+        _service(company(staff, name=f"Client {index} SAS"))
+    report = services.run_billing(period=OCTOBER, as_of=AS_OF, send=False, processes=2)
+    assert report.rendered == 4
+    for number in report.issued:
+        invoice = selectors.invoice_by_number(number)
+        assert invoice is not None
+        assert invoice.rendered_at is not None
+        pdf_path, xml_path = selectors.document_paths(number=number)
+        assert pdf_path.read_bytes() == selectors.invoice_pdf(invoice)
+        assert number.encode() in xml_path.read_bytes()

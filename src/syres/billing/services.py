@@ -15,7 +15,7 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -23,7 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -329,6 +329,49 @@ def _store(path: Path, content: bytes) -> None:
     os.replace(temporary, path)
 
 
+def _write_documents(*, pk: int, number: str, pdf: bytes, xml: bytes, at: datetime) -> None:
+    pdf_path, xml_path = selectors.document_paths(number=number)
+    _store(xml_path, xml)
+    _store(pdf_path, pdf)
+    Invoice.objects.filter(pk=pk).update(rendered_at=at)
+
+
+def _pool(processes: int) -> ProcessPoolExecutor:
+    # forkserver: the workers start from a clean process, never from one holding a database
+    # connection; they import only the Factur-X adapter (no Django).
+    return ProcessPoolExecutor(max_workers=processes, mp_context=get_context("forkserver"))
+
+
+class _Renderer:
+    """Renders documents in worker processes while the run goes on issuing (the snapshots are
+    immutable once committed); a bounded number in flight keeps memory flat."""
+
+    def __init__(self, *, processes: int, at: datetime, progress: Callable[[int], None]) -> None:
+        self.pool = _pool(processes)
+        self.limit = 4 * processes
+        self.at = at
+        self.progress = progress
+        self.in_flight: dict[Future[tuple[str, bytes, bytes]], int] = {}
+
+    def submit(self, invoice: Invoice) -> None:
+        self.in_flight[self.pool.submit(render_snapshot, invoice.document)] = invoice.pk
+        self._collect(wait_for=len(self.in_flight) - self.limit)
+
+    def _collect(self, *, wait_for: int) -> None:
+        if wait_for > 0:
+            wait(self.in_flight, return_when=FIRST_COMPLETED)
+        for future in [future for future in self.in_flight if future.done()]:
+            pk = self.in_flight.pop(future)
+            number, pdf, xml = future.result()
+            _write_documents(pk=pk, number=number, pdf=pdf, xml=xml, at=self.at)
+            self.progress(1)
+
+    def close(self) -> None:
+        while self.in_flight:
+            self._collect(wait_for=1)
+        self.pool.shutdown()
+
+
 def render_documents(
     *,
     invoice_ids: Iterable[int] | None = None,
@@ -344,31 +387,24 @@ def render_documents(
     pending = Invoice.objects.filter(rendered_at__isnull=True)
     if invoice_ids is not None:
         pending = pending.filter(pk__in=list(invoice_ids))
-    rows = list(pending.order_by("pk").values_list("pk", "document"))
-    if not rows:
+    ids = list(pending.order_by("pk").values_list("pk", flat=True))
+    if not ids:
         return 0
-    done = 0
-
-    def store(pk: int, number: str, pdf: bytes, xml: bytes) -> None:
-        nonlocal done
-        pdf_path, xml_path = selectors.document_paths(number=number)
-        _store(xml_path, xml)
-        _store(pdf_path, pdf)
-        Invoice.objects.filter(pk=pk).update(rendered_at=at or timezone.now())
-        done += 1
-        if progress is not None:
-            progress(1)
-
-    if processes <= 1 or len(rows) < 2 * processes:
-        for pk, data in rows:
-            store(pk, *render_snapshot(data))
-        return done
-    connections.close_all()  # the workers need no database; never share a connection
-    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("fork")) as pool:
-        results = pool.map(render_snapshot, (data for _, data in rows), chunksize=8)
-        for (pk, _), rendered in zip(rows, results, strict=True):
-            store(pk, *rendered)
-    return done
+    now = at or timezone.now()
+    step = progress or (lambda _: None)
+    if processes <= 1 or len(ids) < 2 * processes:
+        for pk in ids:
+            number, pdf, xml = render_snapshot(Invoice.objects.get(pk=pk).document)
+            _write_documents(pk=pk, number=number, pdf=pdf, xml=xml, at=now)
+            step(1)
+        return len(ids)
+    renderer = _Renderer(processes=processes, at=now, progress=step)
+    try:
+        for invoice in Invoice.objects.filter(pk__in=ids).order_by("pk").iterator(chunk_size=200):
+            renderer.submit(invoice)
+    finally:
+        renderer.close()
+    return len(ids)
 
 
 # --- e-mail: an outbox row per document, sent after commit, never twice ---------------------
@@ -834,6 +870,7 @@ def run_billing(
     progress: Progress | None = None,
     render: bool = True,
     processes: int = 1,
+    pipeline: bool = True,
     send: bool = True,
     retry_delay_s: float = 2.0,
     at: datetime | None = None,
@@ -843,8 +880,9 @@ def run_billing(
     Orders first (deposits and balances), then one monthly invoice per customer with billable
     services or amounts due, each in its own transaction keyed (customer, period, monthly):
     running the period again issues nothing new, and a run stopped in the middle, started
-    again, issues the rest without duplicates or gaps. Then the documents (a process pool when
-    `processes` > 1) and the e-mails, after the commits; a failed e-mail never stops the run.
+    again, issues the rest without duplicates or gaps. The documents are rendered by a process
+    pool when `processes` > 1, while the run issues (`pipeline`) or after it; the e-mails go
+    after the commits, and a failed e-mail never stops the run.
     `progress(stage, done, total)` follows each stage."""
     terms = terms or load_terms()
     now = at or timezone.now()
@@ -872,6 +910,68 @@ def run_billing(
     )
     usage_by_line = {m.line.identifier: m for m in usage_selectors.line_months(period=str(period))}
     calls_by_line = _calls_by_line(period)
+    rendered = 0
+
+    def advance(step: int) -> None:
+        nonlocal rendered
+        rendered += step
+        if progress is not None:
+            progress("render", rendered, max(rendered, len(customer_ids)))
+
+    renderer = None
+    if render and pipeline and processes > 1 and len(customer_ids) >= 2 * processes:
+        renderer = _Renderer(processes=processes, at=now, progress=advance)
+    try:
+        _issue_all(
+            customer_ids=customer_ids,
+            period=period,
+            as_of=as_of,
+            terms=terms,
+            run=run,
+            usage_by_line=usage_by_line,
+            calls_by_line=calls_by_line,
+            cancelled=cancelled,
+            report=report,
+            renderer=renderer,
+            progress=progress,
+            at=now,
+        )
+        report.issue_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+    finally:
+        if renderer is not None:
+            renderer.close()
+    if render:
+        render_documents(processes=processes, progress=advance, at=now)
+        report.rendered = rendered
+        report.render_seconds = time.perf_counter() - started
+    if send:
+        report.mail = send_pending_mail(retry_delay_s=retry_delay_s, at=now)
+    BillingRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        invoices_issued=Invoice.objects.filter(run=run).count(),
+        skipped="\n".join(f"{name} : {reason}" for name, reason in report.skipped),
+    )
+    return report
+
+
+def _issue_all(
+    *,
+    customer_ids: list[int],
+    period: Month,
+    as_of: date,
+    terms: Terms,
+    run: BillingRun,
+    usage_by_line: Mapping[str, Any],
+    calls_by_line: Mapping[str, list[rules.CallDetail]],
+    cancelled: Mapping[int, list[Any]],
+    report: RunReport,
+    renderer: _Renderer | None,
+    progress: Progress | None,
+    at: datetime,
+) -> None:
+    """One monthly invoice per customer, each in its own transaction (R-INV-6)."""
+    now = at
     for done, customer_id in enumerate(customer_ids, start=1):
         customer = customer_selectors.get_customer(customer_id)
         if selectors.monthly_invoice_of(customer, period=period) is not None:
@@ -898,27 +998,7 @@ def run_billing(
                 report.issued.append(invoice.number)
                 report.total_excl_vat += invoice.total_excl_vat
                 report.total_incl_vat += invoice.total_incl_vat
+                if renderer is not None:
+                    renderer.submit(invoice)
         if progress is not None:
             progress("issue", done, len(customer_ids))
-    report.issue_seconds = time.perf_counter() - started
-    if render:
-        started = time.perf_counter()
-        pending = Invoice.objects.filter(rendered_at__isnull=True).count()
-        rendered = 0
-
-        def advance(step: int) -> None:
-            nonlocal rendered
-            rendered += step
-            if progress is not None:
-                progress("render", rendered, pending)
-
-        report.rendered = render_documents(processes=processes, progress=advance, at=now)
-        report.render_seconds = time.perf_counter() - started
-    if send:
-        report.mail = send_pending_mail(retry_delay_s=retry_delay_s, at=now)
-    BillingRun.objects.filter(pk=run.pk).update(
-        finished_at=timezone.now(),
-        invoices_issued=Invoice.objects.filter(run=run).count(),
-        skipped="\n".join(f"{name} : {reason}" for name, reason in report.skipped),
-    )
-    return report

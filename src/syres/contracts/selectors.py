@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from syres.billing import selectors as billing_selectors
 from syres.contracts.models import (
     Contract,
     Service,
@@ -25,6 +26,7 @@ from syres.domain.billing.lines import ServiceToBill
 from syres.domain.money import CENT, ZERO
 from syres.domain.periods import Month
 from syres.domain.support import GtrOutcome, gtr_outcome
+from syres.orders import selectors as order_selectors
 from syres.terms import load_terms
 
 
@@ -210,6 +212,39 @@ def early_termination_lines(
     return lines
 
 
+def billing_inputs(
+    services: Sequence[Service],
+) -> tuple[dict[int, UnpaidAmounts], dict[int, dict[Month, Decimal]]]:
+    """The two inputs of the early-termination amount (R-END-2) that billing knows, by service
+    id: the one-off fees invoiced and still unpaid (the share of the order line's access and
+    installation fees that falls to the service, times the share of its invoice still open)
+    and the usage billed per month. Fees not invoiced yet are not counted: the balance
+    invoice of the order bills them anyway."""
+    billed = billing_selectors.billed_usage_by_month(f"service:{s.pk}" for s in services)
+    delivered_ids = {
+        s.pk: int(str(s.source_ref).removeprefix("service:"))
+        for s in services
+        if (s.source_ref or "").startswith("service:")
+    }
+    deliveries = {
+        d.pk: d for d in order_selectors.delivered_services().filter(pk__in=delivered_ids.values())
+    }
+    refs = {f"orderline:{d.order_line_id}" for d in deliveries.values()}
+    owed = billing_selectors.unpaid_one_offs(refs)
+    unpaid: dict[int, UnpaidAmounts] = {}
+    for service_id, delivered_id in delivered_ids.items():
+        delivered = deliveries.get(delivered_id)
+        if delivered is None:
+            continue
+        line_owed = owed.get(f"orderline:{delivered.order_line_id}", {})
+        share = Decimal(delivered.quantity) / Decimal(delivered.order_line.quantity)
+        fees = line_owed.get("access_fee", ZERO) * share
+        if fees > 0:
+            unpaid[service_id] = UnpaidAmounts(access_fee=fees)
+    usage = {s.pk: billed.get(f"service:{s.pk}", {}) for s in services}
+    return unpaid, {pk: months for pk, months in usage.items() if months}
+
+
 def termination_preview(
     contract: Contract, *, letter_received_date: date
 ) -> tuple[date, dict[int, rules.EarlyTerminationLine | None]]:
@@ -218,8 +253,10 @@ def termination_preview(
     end_date = rules.notice_end(
         letter_received_date=letter_received_date, contracts=load_terms().contracts
     )
+    services = list(open_services_of(contract))
+    unpaid, billed_usage = billing_inputs(services)
     return end_date, early_termination_lines(
-        services=list(open_services_of(contract)), end_date=end_date
+        services=services, end_date=end_date, unpaid=unpaid, billed_usage=billed_usage
     )
 
 

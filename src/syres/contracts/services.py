@@ -297,8 +297,8 @@ def record_customer_termination(
     commitment (R-END-2) recorded line by line.
 
     `unpaid` and `billed_usage` (keyed by service id) come from billing: the one-off amounts
-    still unpaid and the usage billed per month. The services end on the end date (R-END-3
-    then ends the contract with its last service).
+    still unpaid and the usage billed per month (`selectors.billing_inputs` when not given).
+    The services end on the end date (R-END-3 then ends the contract with its last service).
     """
     _staff(by)
     if not letter_reference.strip():
@@ -311,6 +311,9 @@ def record_customer_termination(
     end_date = rules.notice_end(
         letter_received_date=letter_received_date, contracts=terms.contracts
     )
+    if unpaid is None and billed_usage is None:
+        # R-END-2: what billing invoiced and is still unpaid, and the usage billed.
+        unpaid, billed_usage = selectors.billing_inputs(chosen)
     lines = selectors.early_termination_lines(
         services=chosen, end_date=end_date, unpaid=unpaid, billed_usage=billed_usage
     )
