@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from email.header import decode_header, make_header
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +15,12 @@ from click.testing import CliRunner
 
 from syres.cli.payments import dunning_command
 from syres.contracts import selectors as contract_selectors
+from syres.contracts import services as contract_services
+from syres.domain.periods import Month
 from syres.payments import selectors, services
 from syres.payments.models import LateChargeKind
+from syres.terms import load_terms
+from syres.usage.services import import_usage, save_line
 from tests.integration.customers_fixtures import at, company, staff_user
 from tests.integration.payments_fixtures import ftto, invoice, trunk
 from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 (fixture)
@@ -262,3 +267,56 @@ def test_the_dunning_command_runs_a_day_once(
     assert "E-mails envoyés : 1" in first.output
     assert "0 étape(s)" in again.output
     assert len(smtp_server.handler.messages) == 1
+
+
+def test_lines_flagged_by_the_rating_are_listed_as_suspension_candidates(
+    customer: Any, staff: Any, tmp_path: Path
+) -> None:
+    """R-PAY-4: a contract service whose line breached its limits is listed for staff."""
+    fibre = ftto(customer)
+    sip = contract_services.record_delivered_service(
+        customer=customer,
+        kind="sip_trunk",
+        product_code="TRUNK-WAZO",
+        label="Trunk SIP, 1 canal",
+        monthly_fee=Decimal("12.00"),
+        platform="wazo",
+        phone_number="+33565480000",
+        delivery_date=date(2026, 1, 5),
+        commitment_months=12,
+        source_ref="service:sip-surge",
+        at=at(2026, 1, 5),
+    )
+    save_line(identifier="+33565480000", platform="wazo", channels=1)
+    header = "call_id,line,start,duration_s,caller,callee,direction,forwarded\n"
+    rows = "".join(
+        f"c{i},+33565480000,2026-03-{2 + i // 500:02d}T09:{i % 60:02d}:00+01:00,61,"
+        f"0565000000,01{i:08d},out,0\n"
+        for i in range(200)
+    )
+    usage = tmp_path / "voix.csv"
+    usage.write_text(header + rows, encoding="utf-8")
+    import_usage(
+        month=Month(2026, 3),
+        paths=[usage],
+        terms=load_terms(),
+        rated_at=at(2026, 4, 2),
+        data_dir=tmp_path / "data",
+    )
+
+    (candidate,) = selectors.suspension_candidates(period="2026-03")
+
+    assert candidate.service == sip
+    assert candidate.service != fibre
+    assert candidate.breaches == "over_numbers"
+    assert candidate.reason == "consumption_surge"
+    action = services.suspend_services(
+        customer=customer,
+        service_ids=[candidate.service.pk],
+        reason=candidate.reason,
+        note=f"Dépassement {candidate.breaches} en {candidate.period}",
+        by=staff,
+        start_at=at(2026, 4, 3),
+    )
+    assert _states(sip) == ["suspended"]
+    assert action.reason == "consumption_surge"

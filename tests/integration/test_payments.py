@@ -12,6 +12,7 @@ import xmlschema
 
 from syres.billing import selectors as billing_selectors
 from syres.customers import selectors as customer_selectors
+from syres.domain import billing as rules
 from syres.payments import selectors, services
 from syres.payments.models import Payment, PaymentIncident, StatementImport
 from syres.payments.sepa import schema_file
@@ -227,6 +228,25 @@ def test_a_rejected_debit_reopens_the_invoice_and_is_a_payment_incident(
     assert incident.reason == "Provision insuffisante"
     assert incident.invoice_numbers == debited.number
     assert PaymentIncident.objects.filter(customer=customer).count() == 1
+    # R-INV-5: the incident allows an intermediate invoice, payable on receipt, once.
+    usage = rules.one_off_line(
+        label="Communications du 01/11 au 08/11",
+        category=rules.LineCategory.OTHER,
+        unit_price=Decimal("80.00"),
+        vat_rate=Decimal("0.20"),
+    )
+    extra = services.invoice_payment_incident(
+        incident=incident, lines=[usage], issue_date=date(2026, 11, 9), by=staff
+    )
+    assert (extra.kind, extra.due_date, extra.amount_due) == (
+        "intermediate",
+        date(2026, 11, 9),
+        Decimal("96.00"),
+    )
+    with pytest.raises(services.UnableToRecordPayment, match="déjà donné lieu"):
+        services.invoice_payment_incident(
+            incident=incident, lines=[usage], issue_date=date(2026, 11, 9), by=staff
+        )
     # The invoice may be presented again; the first collection failed, so it is FRST again.
     again = services.create_sepa_batch(
         collection_date=date(2026, 11, 12), by=staff, at=at(2026, 11, 9)

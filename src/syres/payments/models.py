@@ -132,6 +132,10 @@ class PaymentIncident(models.Model):
     reason_code = models.CharField("code motif", max_length=8)
     reason = models.CharField("motif", max_length=200)
     invoice_numbers = models.CharField("factures ré-ouvertes", max_length=400)
+    # R-INV-5: the intermediate invoice staff may issue after the incident (billing's number).
+    intermediate_invoice_number = models.CharField(
+        "facture intermédiaire", max_length=40, blank=True
+    )
 
     class Meta:
         verbose_name = "incident de paiement"

@@ -12,6 +12,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from syres.billing import selectors as billing_selectors
+from syres.contracts import selectors as contract_selectors
 from syres.domain.money import ZERO, format_eur
 from syres.domain.payments.allocation import OpenInvoice
 from syres.domain.periods import PARIS
@@ -29,6 +30,7 @@ from syres.payments.models import (
     StatementImport,
     StatementLine,
 )
+from syres.usage import selectors as usage_selectors
 
 # Age buckets of the overdue list (days past the due date), as staff read them.
 AGE_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -269,3 +271,53 @@ def sepa_batches() -> QuerySet[SepaBatch]:
 
 def invoice_numbers(invoices: Iterable[Any]) -> list[str]:
     return [invoice.number for invoice in invoices]
+
+
+@dataclass(frozen=True)
+class SuspensionCandidate:
+    """A line whose month the rating flagged (limits breached, call-centre activity): a
+    reason staff may suspend for (R-PAY-4: non-compliant use, substantial increase)."""
+
+    customer: Any
+    service: Any
+    period: str
+    breaches: str
+    call_centre: bool
+    amount_beyond: Decimal
+
+    @property
+    def reason(self) -> str:
+        return "non_compliant_use" if self.call_centre else "consumption_surge"
+
+
+def suspension_candidates(*, period: str) -> list[SuspensionCandidate]:
+    """The live contract services whose line (same number) the usage app flagged for
+    `period`: breaches of the fair-use limits or call-centre activity (SPEC §5, R-PAY-4).
+    Staff decide; nothing is suspended here."""
+    flagged = [
+        month
+        for month in usage_selectors.line_months(period=period)
+        if month.breaches or month.call_centre_flag
+    ]
+    services_by_number = {
+        service.phone_number: service
+        for service in contract_selectors.live_services_with_number(
+            [month.line.identifier for month in flagged]
+        )
+    }
+    result = []
+    for month in flagged:
+        service = services_by_number.get(month.line.identifier)
+        if service is None:
+            continue
+        result.append(
+            SuspensionCandidate(
+                customer=service.contract.customer,
+                service=service,
+                period=period,
+                breaches=month.breaches,
+                call_centre=month.call_centre_flag,
+                amount_beyond=month.amount_beyond,
+            )
+        )
+    return result

@@ -500,6 +500,40 @@ def _apply_return(
 
 
 @transaction.atomic
+def invoice_payment_incident(
+    *,
+    incident: PaymentIncident,
+    lines: Sequence[billing_rules.InvoiceLine],
+    issue_date: date,
+    by: Any,
+    at: datetime | None = None,
+) -> Any:
+    """A payment incident allows an intermediate invoice, payable on receipt (R-INV-5, CGV
+    art. 7): staff say what it bills; billing issues it (`issue_intermediate_invoice`, reason
+    `payment_incident`) and its number is kept on the incident, once."""
+    _staff(by)
+    incident = PaymentIncident.objects.select_for_update().get(pk=incident.pk)
+    if incident.intermediate_invoice_number:
+        raise UnableToRecordPayment(
+            f"Cet incident a déjà donné lieu à la facture {incident.intermediate_invoice_number}."
+        )
+    try:
+        invoice = billing_services.issue_intermediate_invoice(
+            customer=incident.customer,
+            issue_date=issue_date,
+            reason=billing_rules.IntermediateReason.PAYMENT_INCIDENT,
+            lines=lines,
+            by=by,
+            at=at,
+        )
+    except billing_services.UnableToBill as error:
+        raise UnableToRecordPayment(str(error)) from error
+    incident.intermediate_invoice_number = invoice.number
+    incident.save(update_fields=["intermediate_invoice_number"])
+    return invoice
+
+
+@transaction.atomic
 def settle_leftover(*, line: StatementLine, note: str, by: Any, at: datetime | None = None) -> None:
     """Staff mark a leftover line as dealt with (recorded by hand, refunded…), with a note."""
     _staff(by)
