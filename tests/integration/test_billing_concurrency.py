@@ -8,7 +8,6 @@ import pytest
 from django.db import connection, connections
 
 from syres.billing import selectors
-from syres.billing.models import NumberCounter, Series
 from tests.integration.billing_fixtures import deposit
 from tests.integration.customers_fixtures import company, staff_user
 
@@ -21,14 +20,6 @@ pytestmark = [
 ]
 
 PER_THREAD = 6
-
-
-@pytest.fixture(autouse=True)
-def _counters() -> None:
-    """The number counters come from a data migration; a transactional test run before this
-    one (the browser tests) flushed the tables, so they are put back as the migration does."""
-    for series in Series:
-        NumberCounter.objects.get_or_create(series=series.value)
 
 
 def test_concurrent_issuers_neither_skip_nor_duplicate_a_number_r_inv_3() -> None:
