@@ -63,6 +63,17 @@ def open_services_of(contract: Contract) -> QuerySet[Service]:
     )
 
 
+def live_services_with_number(numbers: Sequence[str]) -> QuerySet[Service]:
+    """Live services (active or suspended) whose line number is one of `numbers`: how the
+    usage of a line is traced back to its contract service."""
+    return (
+        Service.objects.filter(phone_number__in=list(numbers))
+        .exclude(state=ServiceState.TERMINATED)
+        .select_related("contract__customer")
+        .order_by("pk")
+    )
+
+
 def live_services_of(customer: Any) -> QuerySet[Service]:
     """Services not terminated (active or suspended) of every contract of the customer."""
     return (

@@ -19,6 +19,7 @@ from syres.customers.models import (
     FileDocument,
     FileEvent,
     FileStatus,
+    PaymentMethod,
     SepaMandate,
     Site,
     SubscriptionFile,
@@ -313,3 +314,7 @@ def active_sepa_mandate(customer: Customer) -> SepaMandate | None:
 def find_customer_by_billing_email(billing_email: str) -> Customer | None:
     """The customer with that billing e-mail, if any (the demo loader finds its own with it)."""
     return Customer.objects.filter(billing_email=billing_email).order_by("pk").first()
+
+
+def pays_by_direct_debit(customer: Customer) -> bool:
+    return customer.payment_method == PaymentMethod.SEPA_DEBIT
