@@ -19,6 +19,7 @@ from syres.customers.models import (
     FileDocument,
     FileEvent,
     FileStatus,
+    PaymentMethod,
     Site,
     SubscriptionFile,
 )
@@ -306,3 +307,7 @@ def personal_data_archive(customer: Customer) -> bytes:
 def find_customer_by_billing_email(billing_email: str) -> Customer | None:
     """The customer with that billing e-mail, if any (the demo loader finds its own with it)."""
     return Customer.objects.filter(billing_email=billing_email).order_by("pk").first()
+
+
+def pays_by_sepa_debit(customer: Customer) -> bool:
+    return customer.payment_method == PaymentMethod.SEPA_DEBIT

@@ -1,0 +1,357 @@
+"""The customer portal: server-rendered pages, each reading through the logged-in customer.
+
+Every view is wrapped by `customer_view` and looks objects up through its `customer`, so an id
+of another customer's object answers 404 (tests/integration/test_portal_isolation.py tries
+every URL pattern).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from syres.contracts import selectors as contracts
+from syres.customers import selectors as customers
+from syres.customers import services as customer_services
+from syres.domain.periods import Month
+from syres.domain.usage_gauges import BYTES_PER_MB, Gauge, LineUsage, usage_gauges
+from syres.equipment import selectors as equipment
+from syres.portal.access import customer_view
+from syres.portal.forms import (
+    AddressForm,
+    BankDetailsForm,
+    RectificationForm,
+    TerminationPreviewForm,
+)
+from syres.terms import load_terms
+from syres.usage import selectors as usage
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    redirect_authenticated_user = True
+    next_page = reverse_lazy("portal:home")
+
+
+class LogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("portal:login")
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+@customer_view
+def home(request: HttpRequest, *, customer: Any) -> HttpResponse:
+    """The customer's services, equipment and lines."""
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "customer": customer,
+            "services": contracts.live_services_of(customer),
+            "contracts": contracts.contracts_of(customer).filter(ended_on__isnull=True),
+            "items": equipment.items_of(customer),
+            "lines": usage.lines_of(customer),
+        },
+    )
+
+
+def _month(request: HttpRequest) -> Month:
+    text = request.GET.get("mois", "")
+    if not text:
+        return Month.of(_today())
+    try:
+        return Month.parse(text)
+    except ValueError as error:
+        raise Http404("mois invalide (AAAA-MM attendu)") from error
+
+
+@dataclass(frozen=True)
+class LineView:
+    line: Any
+    gauges: list[Gauge]
+    has_usage: bool
+    warnings: list[Gauge]
+
+
+def _line_view(line: Any, *, month: Month) -> tuple[LineView, Any]:
+    aggregate = usage.line_month(identifier=line.identifier, period=str(month))
+    detail = usage.detail_figures(period=str(month), identifier=line.identifier)
+    figures = LineUsage(
+        platform=line.platform,
+        channels=line.channels,
+        outgoing_seconds=aggregate.outgoing_seconds if aggregate else 0,
+        distinct_numbers=aggregate.distinct_numbers if aggregate else 0,
+        sms=aggregate.sms if aggregate else 0,
+        sms_distinct_numbers=detail.sms_distinct_numbers if detail else 0,
+        data_bytes_by_zone=detail.data_bytes_by_zone if detail else {},
+    )
+    gauges = usage_gauges(usage=figures, terms=load_terms())
+    view = LineView(
+        line=line,
+        gauges=gauges,
+        has_usage=aggregate is not None,
+        warnings=[g for g in gauges if g.warning],
+    )
+    return view, detail
+
+
+@customer_view
+def consumption(request: HttpRequest, *, customer: Any) -> HttpResponse:
+    """This month's consumption of each line against its fair-use limits (SPEC §5)."""
+    month = _month(request)
+    views = [_line_view(line, month=month)[0] for line in usage.lines_of(customer)]
+    return render(
+        request,
+        "portal/consumption.html",
+        {"customer": customer, "month": month, "lines": views, **_month_links(month)},
+    )
+
+
+def _month_links(month: Month) -> dict[str, Any]:
+    current = Month.of(_today())
+    return {
+        "previous_month": month.previous(),
+        "next_month": month.next() if month != current else None,
+    }
+
+
+@dataclass(frozen=True)
+class Bar:
+    day: date
+    value: Decimal
+    label: str
+    x: int
+    y: int
+    height: int
+
+
+CHART_HEIGHT = 160
+BAR_WIDTH = 14
+
+
+def _bars(daily: list[tuple[date, Decimal]], *, unit: str) -> list[Bar]:
+    top = max((value for _, value in daily), default=Decimal(0)) or Decimal(1)
+    bars = []
+    for index, (day, value) in enumerate(daily):
+        height = int(value / top * CHART_HEIGHT)
+        bars.append(
+            Bar(
+                day=day,
+                value=value,
+                label=f"{day:%d/%m} : {value} {unit}",
+                x=index * (BAR_WIDTH + 4),
+                y=CHART_HEIGHT - height,
+                height=height,
+            )
+        )
+    return bars
+
+
+@dataclass(frozen=True)
+class Chart:
+    title: str
+    bars: list[Bar]
+    unit: str
+
+    @property
+    def width(self) -> int:
+        return max(len(self.bars), 1) * (BAR_WIDTH + 4)
+
+
+def _chart(title: str, daily: list[tuple[date, Decimal]], *, unit: str) -> Chart:
+    return Chart(title=title, bars=_bars(daily, unit=unit), unit=unit)
+
+
+@customer_view
+def line_detail(request: HttpRequest, identifier: str, *, customer: Any) -> HttpResponse:
+    """One line's month: its gauges and a daily chart (minutes, SMS, data)."""
+    line = usage.line_of(customer, identifier=identifier)
+    if line is None:
+        raise Http404("ligne introuvable")
+    month = _month(request)
+    view, detail = _line_view(line, month=month)
+    daily = detail.daily if detail else []
+    minutes = [(d, (Decimal(s) / 60).quantize(Decimal("0.1"))) for d, s, _, _ in daily]
+    charts = [_chart("Minutes d'appels sortants par jour", minutes, unit="min")]
+    if line.platform == "mobile":
+        sms = [(d, Decimal(n)) for d, _, n, _ in daily]
+        data = [(d, (Decimal(b) / BYTES_PER_MB).quantize(Decimal("0.1"))) for d, _, _, b in daily]
+        charts += [
+            _chart("SMS par jour", sms, unit="SMS"),
+            _chart("Données par jour (Mo)", data, unit="Mo"),
+        ]
+    return render(
+        request,
+        "portal/line.html",
+        {
+            "customer": customer,
+            "month": month,
+            "view": view,
+            "charts": charts,
+            "chart_height": CHART_HEIGHT,
+            "bar_width": BAR_WIDTH,
+            **_month_links(month),
+        },
+    )
+
+
+@customer_view
+@require_http_methods(["GET"])
+def termination(request: HttpRequest, contract_id: int, *, customer: Any) -> HttpResponse:
+    """What terminating the contract would cost if SYRES received the letter on a day: the end
+    date after the 3-month notice (R-END-1) and the amount of each service (R-END-2). The legal
+    act remains the registered letter, which staff records."""
+    contract = contracts.contract_of(customer, contract_id=contract_id)
+    if contract is None:
+        raise Http404("contrat introuvable")
+    form = TerminationPreviewForm(request.GET or None, initial={"letter_date": _today()})
+    letter_date = form.cleaned_data["letter_date"] if form.is_valid() else _today()
+    end_date, lines = contracts.termination_preview(contract, letter_received_date=letter_date)
+    services = {service.pk: service for service in contracts.open_services_of(contract)}
+    rows = [(services[pk], line) for pk, line in lines.items() if pk in services]
+    total = sum((line.total for _, line in rows if line is not None), Decimal(0))
+    terms = load_terms()
+    return render(
+        request,
+        "portal/termination.html",
+        {
+            "customer": customer,
+            "contract": contract,
+            "form": form,
+            "letter_date": letter_date,
+            "end_date": end_date,
+            "rows": rows,
+            "total": total,
+            "notice_months": terms.contracts.notice_months,
+            "seller": terms.seller,
+        },
+    )
+
+
+@customer_view
+def personal_data(request: HttpRequest, *, customer: Any) -> HttpResponse:
+    """R-DATA-1: the export of everything held, and the rectification of the customer's data."""
+    form = RectificationForm(request.POST or None, customer=customer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            record = customer_services.rectify_customer(
+                customer=customer,
+                changes=form.changes(),
+                by=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except customer_services.UnableToRecordCustomer as error:
+            form.add_error(None, str(error))
+        else:
+            if record is None:
+                messages.info(request, "Aucune donnée n'a changé.")
+            else:
+                messages.success(request, "Vos données ont été rectifiées.")
+            return redirect("portal:personal_data")
+    return render(
+        request,
+        "portal/personal_data.html",
+        {"customer": customer, "form": form, "changes": customers.changes_of(customer)[:20]},
+    )
+
+
+@customer_view
+@require_http_methods(["GET"])
+def personal_data_export(request: HttpRequest, *, customer: Any) -> HttpResponse:
+    response = HttpResponse(
+        customers.personal_data_archive(customer), content_type="application/zip"
+    )
+    response["Content-Disposition"] = f'attachment; filename="syres-donnees-{customer.pk}.zip"'
+    return response
+
+
+def _address_page(
+    request: HttpRequest, *, customer: Any, site: Any | None, target: Any
+) -> HttpResponse:
+    initial = {
+        "address_line": target.address_line,
+        "postcode": target.postcode,
+        "city": target.city,
+        "country": target.country,
+        "effective_date": _today(),
+    }
+    form = AddressForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            customer_services.record_address_change(
+                customer=customer,
+                site=site,
+                address=customer_services.Address(
+                    data["address_line"], data["postcode"], data["city"], data["country"]
+                ),
+                effective_date=data["effective_date"],
+                by=request.user,
+                note="Déclaré sur l'espace client",
+            )
+        except customer_services.UnableToRecordCustomer as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Le changement d'adresse est enregistré.")
+            return redirect("portal:home")
+    return render(
+        request,
+        "portal/address.html",
+        {"customer": customer, "site": site, "form": form, "sites": customers.sites_of(customer)},
+    )
+
+
+@customer_view
+def address(request: HttpRequest, *, customer: Any) -> HttpResponse:
+    """R-CUST-4: the customer reports its new address; the old one stays in the history."""
+    return _address_page(request, customer=customer, site=None, target=customer)
+
+
+@customer_view
+def site_address(request: HttpRequest, site_id: int, *, customer: Any) -> HttpResponse:
+    site = customers.sites_of(customer).filter(pk=site_id).first()
+    if site is None:
+        raise Http404("site introuvable")
+    return _address_page(request, customer=customer, site=site, target=site)
+
+
+@customer_view
+def bank_details(request: HttpRequest, *, customer: Any) -> HttpResponse:
+    """R-CUST-4: new bank details; a customer paying by SEPA debit signs a new mandate here."""
+    sepa = customers.pays_by_sepa_debit(customer)
+    form = BankDetailsForm(request.POST or None, sepa=sepa)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        now = timezone.now()
+        try:
+            customer_services.record_bank_details_change(
+                customer=customer,
+                iban=data["iban"],
+                bic=data["bic"],
+                account_holder=data["account_holder"],
+                effective_date=_today(),
+                mandate_reference=(f"SYRES-{customer.pk}-{now:%Y%m%d%H%M%S}" if sepa else ""),
+                mandate_signature_date=_today() if sepa else None,
+                by=request.user,
+                note="Déclaré sur l'espace client",
+            )
+        except customer_services.UnableToRecordCustomer as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, "Vos nouvelles coordonnées bancaires sont enregistrées.")
+            return redirect("portal:home")
+    return render(
+        request, "portal/bank_details.html", {"customer": customer, "form": form, "sepa": sepa}
+    )
