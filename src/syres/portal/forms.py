@@ -45,11 +45,12 @@ class RectificationForm(forms.Form):
         self._customer = customer
 
     def changes(self) -> dict[str, str]:
-        """The fields whose value differs from the current one."""
+        """The fields sent whose value differs from the current one (a field not sent is not
+        a request to empty it)."""
         return {
             name: self.cleaned_data[name]
             for name in RECTIFIABLE_FIELDS
-            if self.cleaned_data[name] != getattr(self._customer, name)
+            if name in self.data and self.cleaned_data[name] != getattr(self._customer, name)
         }
 
 
