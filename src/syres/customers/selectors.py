@@ -20,6 +20,7 @@ from syres.customers.models import (
     FileEvent,
     FileStatus,
     PaymentMethod,
+    SepaMandate,
     Site,
     SubscriptionFile,
 )
@@ -27,6 +28,7 @@ from syres.customers.order_checks import register_order_check, registered_order_
 
 __all__ = [
     "active_documents_of",
+    "active_sepa_mandate",
     "changes_of",
     "customer_can_order",
     "file_events_of",
@@ -34,6 +36,7 @@ __all__ = [
     "get_customer",
     "get_site",
     "order_refusal_reasons",
+    "pays_by_sepa_debit",
     "personal_data",
     "personal_data_archive",
     "phone_numbers_of",
@@ -302,6 +305,11 @@ def personal_data_archive(customer: Customer) -> bytes:
             with document.upload.open("rb") as stored:
                 archive.writestr(_archive_name(document), stored.read())
     return buffer.getvalue()
+
+
+def active_sepa_mandate(customer: Customer) -> SepaMandate | None:
+    """The customer's SEPA mandate in force (R-PAY-1), if any (invoices pre-notify the debit)."""
+    return customer.sepa_mandates.filter(revoked_on__isnull=True).order_by("-pk").first()
 
 
 def find_customer_by_billing_email(billing_email: str) -> Customer | None:

@@ -1,0 +1,524 @@
+"""Writes of the billing app: issuing invoices and credit notes, their files, their e-mail,
+and the monthly billing run (SPEC §6, R-INV-1 … R-INV-6, R-ORD-2, R-ORD-5, R-DATA-3).
+
+Every document is issued by `issue_document`, inside one transaction that locks the counter of
+its series (`select_for_update`), allocates the next number, stores the frozen document, its
+lines, its VAT and its e-mail outbox row, and moves the counter: a failure anywhere rolls the
+whole back, so numbers are neither skipped nor duplicated (R-INV-3). The PDF and XML are
+derived afterwards from the stored snapshot (`render_documents`), the e-mail is sent after the
+commit (`send_pending_mail`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, connections, transaction
+from django.utils import timezone
+
+from syres.billing import selectors
+from syres.billing.mail import send_invoice_email
+from syres.billing.models import (
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    InvoiceVat,
+    MailOutbox,
+    NumberCounter,
+    OutboxState,
+)
+from syres.billing.snapshot import document_to_json, render_snapshot
+from syres.customers import selectors as customer_selectors
+from syres.domain import billing as rules
+from syres.domain.terms import Terms
+from syres.terms import load_terms
+
+logger = logging.getLogger("syres.billing")
+
+MAX_MAIL_ATTEMPTS = 9  # over several runs; each run tries `syres.billing.mail` 3 times
+
+
+class UnableToBill(Exception):
+    """A billing write that is refused; `reason` is for the user."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)
+
+
+# --- the buyer and how it pays, as printed ------------------------------------------------
+
+
+def buyer_of(customer: Any) -> rules.Buyer:
+    """The customer as printed on its invoices (R-CUST-1, R-CUST-5, R-INV-4)."""
+    administration = customer.kind == "public_administration"
+    try:
+        return rules.Buyer(
+            name=str(customer),
+            address=rules.PostalAddress(
+                line=customer.address_line,
+                postcode=customer.postcode,
+                city=customer.city,
+                country=customer.country or "FR",
+            ),
+            billing_email=customer.billing_email,
+            siren=customer.siren,
+            siret=customer.chorus_siret if administration else "",
+            vat_number=customer.vat_number,
+            customer_ref=f"C{customer.pk:05d}",
+            public_administration=administration,
+            chorus_service_code=customer.chorus_service_code if administration else "",
+        )
+    except rules.UnableToIssueInvoice as error:
+        raise UnableToBill(error.reason) from error
+
+
+def payment_of(customer: Any, *, terms: Terms) -> rules.PaymentMeans:
+    """SEPA direct debit under the mandate in force (R-PAY-1), else transfer to SYRES."""
+    if customer.payment_method == "sepa_debit":
+        mandate = customer_selectors.active_sepa_mandate(customer)
+        if mandate is not None:
+            return rules.direct_debit(
+                terms=terms,
+                mandate_ref=mandate.reference,
+                debtor_iban=mandate.iban,
+                mandate_signed_on=mandate.signature_date,
+            )
+    return rules.bank_transfer(terms=terms)
+
+
+# --- issuing -------------------------------------------------------------------------------
+
+
+def issue_document(
+    *,
+    customer: Any,
+    kind: rules.InvoiceKind,
+    issue_date: date,
+    source: str,
+    build: Callable[[str], rules.InvoiceDocument],
+    terms: Terms,
+    period: str = "",
+    run: BillingRun | None = None,
+    referenced: Invoice | None = None,
+    at: datetime | None = None,
+) -> Invoice:
+    """Issue one document (R-INV-3): lock the series counter, allocate the next number, build
+    the document with it (`build(number)`), store it with its lines, VAT and outbox row.
+
+    Runs in its own transaction (or the caller's); the counter row lock serialises issuers, so
+    two concurrent runs can neither skip nor duplicate a number, and numbers follow the issue
+    dates (chronological sequence). A document refused by the domain rolls everything back.
+    """
+    series = rules.series_of(kind=kind)
+    with transaction.atomic():
+        counter = NumberCounter.objects.select_for_update().get(series=series.value)
+        if counter.last_issue_date is not None and issue_date < counter.last_issue_date:
+            raise UnableToBill(
+                f"Le {issue_date:%d/%m/%Y} précède le dernier document de la série "
+                f"({counter.last_issue_date:%d/%m/%Y}) : la numérotation est chronologique."
+            )
+        sequence = counter.last_sequence + 1
+        number = rules.document_number(
+            prefix=rules.series_prefix(series=series, terms=terms), sequence=sequence
+        )
+        try:
+            document = build(number)
+        except (rules.UnableToIssueInvoice, rules.UnableToBuildLine) as error:
+            raise UnableToBill(error.reason) from error
+        if document.number != number or document.kind is not kind:
+            raise UnableToBill(f"document incohérent : {document.number} au lieu de {number}")
+        invoice = Invoice.objects.create(
+            customer=customer,
+            kind=kind.value,
+            series=series.value,
+            sequence=sequence,
+            number=number,
+            issue_date=issue_date,
+            due_date=document.due_date,
+            period=period,
+            source=source,
+            run=run,
+            buyer_name=document.buyer.name[:200],
+            total_excl_vat=document.total_excl_vat,
+            total_vat=document.total_vat,
+            total_incl_vat=document.total_incl_vat,
+            prepaid_amount=document.prepaid_amount,
+            amount_due=document.amount_due,
+            referenced_invoice=referenced,
+            referenced_number=document.referenced_invoice.number
+            if document.referenced_invoice
+            else "",
+            referenced_issue_date=document.referenced_invoice.issue_date
+            if document.referenced_invoice
+            else None,
+            reason=document.reason,
+            document=document_to_json(document),
+            issued_at=at or timezone.now(),
+        )
+        InvoiceLine.objects.bulk_create(
+            InvoiceLine(
+                invoice=invoice,
+                position=position,
+                label=line.label[:400],
+                category=line.category.value,
+                quantity=line.quantity,
+                unit_code=line.unit_code,
+                unit_price=line.unit_price,
+                base_quantity=line.base_quantity,
+                vat_rate=line.vat_rate,
+                amount=line.amount,
+                period_start=line.period.start if line.period else None,
+                period_end=line.period.end if line.period else None,
+                service_ref=line.service_ref[:60],
+            )
+            for position, line in enumerate(document.lines, start=1)
+        )
+        InvoiceVat.objects.bulk_create(
+            InvoiceVat(invoice=invoice, rate=vat.rate, base=vat.base, tax=vat.tax)
+            for vat in document.vat
+        )
+        MailOutbox.objects.create(invoice=invoice, recipient=document.buyer.billing_email)
+        counter.last_sequence = sequence
+        counter.last_issue_date = issue_date
+        counter.save(update_fields=["last_sequence", "last_issue_date"])
+    return invoice
+
+
+def issue_credit_note(
+    *,
+    invoice: Invoice,
+    issue_date: date,
+    reason: str,
+    lines: Sequence[rules.InvoiceLine] | None = None,
+    terms: Terms | None = None,
+    at: datetime | None = None,
+) -> Invoice:
+    """A credit note correcting `invoice` (R-INV-3): its number and date referenced, the whole
+    invoice credited unless `lines` says what; never more than what is left to credit."""
+    terms = terms or load_terms()
+    if invoice.kind == rules.InvoiceKind.CREDIT_NOTE.value:
+        raise UnableToBill("Un avoir ne se corrige pas par un avoir.")
+    credited = selectors.document_of(invoice)
+
+    def build(number: str) -> rules.InvoiceDocument:
+        if lines is None:
+            return rules.full_credit_note(
+                number=number,
+                issue_date=issue_date,
+                invoice=credited,
+                reason=reason,
+                terms=terms,
+            )
+        return rules.credit_note(
+            number=number,
+            issue_date=issue_date,
+            credited=rules.InvoiceReference(
+                number=credited.number,
+                issue_date=credited.issue_date,
+                type_code=credited.type_code,
+            ),
+            buyer=credited.buyer,
+            lines=lines,
+            reason=reason,
+            payment=credited.payment,
+            terms=terms,
+        )
+
+    with transaction.atomic():
+        # The credited invoice's row is locked so two credit notes cannot both take its rest.
+        Invoice.objects.select_for_update().filter(pk=invoice.pk).first()
+        left = invoice.total_incl_vat - selectors.credited_amount(invoice)
+        note = issue_document(
+            customer=invoice.customer,
+            kind=rules.InvoiceKind.CREDIT_NOTE,
+            issue_date=issue_date,
+            source=f"credit:{invoice.number}",
+            build=build,
+            terms=terms,
+            referenced=invoice,
+            at=at,
+        )
+        if note.total_incl_vat > left:
+            raise UnableToBill(
+                f"L'avoir ({note.total_incl_vat} €) dépasse le reste à créditer de "
+                f"{invoice.number} ({left} €)."
+            )
+    _after_commit([note.pk])
+    return note
+
+
+def issue_intermediate_invoice(
+    *,
+    customer: Any,
+    issue_date: date,
+    reason: rules.IntermediateReason,
+    lines: Sequence[rules.InvoiceLine],
+    by: Any,
+    terms: Terms | None = None,
+    at: datetime | None = None,
+) -> Invoice:
+    """An intermediate invoice payable on receipt (R-INV-5), issued by a staff action."""
+    if not (getattr(by, "is_authenticated", False) and by.is_staff):
+        raise UnableToBill("Une facture intermédiaire est émise par un membre du personnel.")
+    terms = terms or load_terms()
+    buyer, payment = buyer_of(customer), payment_of(customer, terms=terms)
+    stamp = (at or timezone.now()).strftime("%Y%m%d%H%M%S%f")
+    invoice = issue_document(
+        customer=customer,
+        kind=rules.InvoiceKind.INTERMEDIATE,
+        issue_date=issue_date,
+        source=f"intermediate:{reason.value}:{stamp}",
+        build=lambda number: rules.intermediate_invoice(
+            number=number,
+            issue_date=issue_date,
+            buyer=buyer,
+            lines=lines,
+            reason=reason,
+            payment=payment,
+            terms=terms,
+        ),
+        terms=terms,
+        at=at,
+    )
+    _after_commit([invoice.pk])
+    return invoice
+
+
+def _after_commit(invoice_ids: list[int]) -> None:
+    """Documents and e-mail once the issuing transaction is committed; a failure here is
+    logged and retried by the next run, never undoing the issued invoice."""
+
+    def deliver() -> None:
+        try:
+            render_documents(invoice_ids=invoice_ids)
+            # One attempt, no waiting: a staff request is not held; the outbox keeps the rest.
+            send_pending_mail(invoice_ids=invoice_ids, attempts=1)
+        except Exception:  # the invoice is issued; files and mail are caught up later
+            logger.exception("documents or e-mail of invoices %s failed", invoice_ids)
+
+    transaction.on_commit(deliver)
+
+
+# --- documents: PDF (Factur-X) and XML under the data directory (R-DATA-3: kept 10 years) ----
+
+
+def _store(path: Path, content: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_bytes(content)
+    os.replace(temporary, path)
+
+
+def render_documents(
+    *,
+    invoice_ids: Iterable[int] | None = None,
+    processes: int = 1,
+    progress: Callable[[int], None] | None = None,
+    at: datetime | None = None,
+) -> int:
+    """Write the Factur-X PDF and the XML of every issued document not yet rendered.
+
+    The documents are derived from the stored snapshots alone (immutable), so they can be
+    rendered in a process pool after the numbering transactions (`processes` > 1). Returns
+    how many were written."""
+    pending = Invoice.objects.filter(rendered_at__isnull=True)
+    if invoice_ids is not None:
+        pending = pending.filter(pk__in=list(invoice_ids))
+    rows = list(pending.order_by("pk").values_list("pk", "document"))
+    if not rows:
+        return 0
+    done = 0
+
+    def store(pk: int, number: str, pdf: bytes, xml: bytes) -> None:
+        nonlocal done
+        pdf_path, xml_path = selectors.document_paths(number=number)
+        _store(xml_path, xml)
+        _store(pdf_path, pdf)
+        Invoice.objects.filter(pk=pk).update(rendered_at=at or timezone.now())
+        done += 1
+        if progress is not None:
+            progress(1)
+
+    if processes <= 1 or len(rows) < 2 * processes:
+        for pk, data in rows:
+            store(pk, *render_snapshot(data))
+        return done
+    connections.close_all()  # the workers need no database; never share a connection
+    with ProcessPoolExecutor(max_workers=processes, mp_context=get_context("fork")) as pool:
+        results = pool.map(render_snapshot, (data for _, data in rows), chunksize=8)
+        for (pk, _), rendered in zip(rows, results, strict=True):
+            store(pk, *rendered)
+    return done
+
+
+# --- e-mail: an outbox row per document, sent after commit, never twice ---------------------
+
+
+@dataclass
+class MailReport:
+    sent: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def send_pending_mail(
+    *,
+    invoice_ids: Iterable[int] | None = None,
+    attempts: int = 3,
+    retry_delay_s: float = 2.0,
+    at: datetime | None = None,
+) -> MailReport:
+    """Send the e-mail of every rendered document not sent yet (R-INV-1).
+
+    Each row is claimed first (a conditional update: only one sender wins it), so a mail is
+    never sent twice, even by two processes; a failure is recorded and retried by a later
+    call, up to `MAX_MAIL_ATTEMPTS`. Never raises for a delivery failure."""
+    report = MailReport()
+    outbox = MailOutbox.objects.filter(
+        state__in=[OutboxState.PENDING, OutboxState.FAILED],
+        claimed_at__isnull=True,
+        attempts__lt=MAX_MAIL_ATTEMPTS,
+        invoice__rendered_at__isnull=False,
+    )
+    if invoice_ids is not None:
+        outbox = outbox.filter(invoice_id__in=list(invoice_ids))
+    for mail_id in list(outbox.order_by("pk").values_list("pk", flat=True)):
+        now = at or timezone.now()
+        claimed = MailOutbox.objects.filter(
+            pk=mail_id, claimed_at__isnull=True, state__in=[OutboxState.PENDING, OutboxState.FAILED]
+        ).update(claimed_at=now)
+        if not claimed:
+            continue
+        mail = MailOutbox.objects.select_related("invoice").get(pk=mail_id)
+        document = selectors.document_of(mail.invoice)
+        outcome = send_invoice_email(
+            document=document,
+            pdf=selectors.invoice_pdf(mail.invoice),
+            filename=f"{document.number}.pdf",
+            attempts=attempts,
+            retry_delay_s=retry_delay_s,
+        )
+        if outcome.sent:
+            # The claim stays: a sent mail is never picked again.
+            MailOutbox.objects.filter(pk=mail_id).update(
+                state=OutboxState.SENT,
+                attempts=mail.attempts + outcome.attempts,
+                message_id=outcome.message_id,
+                sent_at=now,
+                last_error="",
+            )
+            report.sent += 1
+        else:
+            MailOutbox.objects.filter(pk=mail_id).update(
+                state=OutboxState.FAILED,
+                attempts=mail.attempts + outcome.attempts,
+                last_error=outcome.error[:2000],
+                claimed_at=None,
+            )
+            report.failed += 1
+            report.errors.append(f"{document.number} : {outcome.error}")
+    return report
+
+
+# --- orders: deposit at order, balance after delivery (R-ORD-2) -----------------------------
+
+
+def issue_deposit_invoice(
+    *,
+    customer: Any,
+    order_ref: str,
+    one_off_total: Decimal,
+    issue_date: date,
+    terms: Terms | None = None,
+    at: datetime | None = None,
+) -> Invoice:
+    """The deposit invoice of an order (R-ORD-2): `deposit_share` of its one-off total, payable
+    at order. Issued once per order: asking again returns the one issued."""
+    terms = terms or load_terms()
+    source = f"order:{order_ref}"
+    existing = selectors.invoice_for_source(kind=rules.InvoiceKind.DEPOSIT, source=source)
+    if existing is not None:
+        return existing
+    buyer, payment = buyer_of(customer), payment_of(customer, terms=terms)
+    try:
+        invoice = issue_document(
+            customer=customer,
+            kind=rules.InvoiceKind.DEPOSIT,
+            issue_date=issue_date,
+            source=source,
+            build=lambda number: rules.deposit_invoice(
+                number=number,
+                issue_date=issue_date,
+                buyer=buyer,
+                order_ref=order_ref,
+                one_off_total=one_off_total,
+                payment=payment,
+                terms=terms,
+            ),
+            terms=terms,
+            at=at,
+        )
+    except IntegrityError:
+        # Another process issued it between our check and our insert.
+        found = selectors.invoice_for_source(kind=rules.InvoiceKind.DEPOSIT, source=source)
+        if found is None:
+            raise
+        return found
+    _after_commit([invoice.pk])
+    return invoice
+
+
+def issue_balance_invoice(
+    *,
+    customer: Any,
+    order_ref: str,
+    delivery_date: date,
+    lines: Sequence[rules.InvoiceLine],
+    issue_date: date,
+    terms: Terms | None = None,
+    at: datetime | None = None,
+) -> Invoice:
+    """The balance invoice after delivery (R-ORD-2): the order's one-off lines in full, less the
+    deposit invoiced, which it references; payable on receipt. Needs the deposit invoice."""
+    terms = terms or load_terms()
+    source = f"order:{order_ref}"
+    existing = selectors.invoice_for_source(kind=rules.InvoiceKind.BALANCE, source=source)
+    if existing is not None:
+        return existing
+    deposit = selectors.invoice_for_source(kind=rules.InvoiceKind.DEPOSIT, source=source)
+    if deposit is None:
+        raise UnableToBill(f"La commande {order_ref} n'a pas de facture d'acompte.")
+    deposit_document = selectors.document_of(deposit)
+    buyer, payment = buyer_of(customer), payment_of(customer, terms=terms)
+    invoice = issue_document(
+        customer=customer,
+        kind=rules.InvoiceKind.BALANCE,
+        issue_date=issue_date,
+        source=source,
+        build=lambda number: rules.balance_invoice(
+            number=number,
+            issue_date=issue_date,
+            delivery_date=delivery_date,
+            buyer=buyer,
+            order_ref=order_ref,
+            lines=lines,
+            deposit=deposit_document,
+            payment=payment,
+            terms=terms,
+        ),
+        terms=terms,
+        referenced=deposit,
+        at=at,
+    )
+    _after_commit([invoice.pk])
+    return invoice
