@@ -11,6 +11,7 @@ from syres.accounts.services import create_portal_user, record_personal_password
 from syres.contracts.services import record_delivered_service
 from syres.customers import services as customer_services
 from syres.usage.services import save_line
+from tests.integration.billing_fixtures import deposit
 from tests.integration.customers_fixtures import company, staff_user
 
 PORTAL_PASSWORD = "Olempes-12510-portail"
@@ -23,6 +24,7 @@ class PortalCustomer:
     contract_id: int
     site_id: int
     line: str
+    invoice_id: int
 
 
 def portal_customer(staff: Any, *, name: str, line: str, username: str) -> PortalCustomer:
@@ -51,12 +53,14 @@ def portal_customer(staff: Any, *, name: str, line: str, username: str) -> Porta
         username=username, initial_password=PORTAL_PASSWORD, customer=customer
     )
     record_personal_password(user=user)
+    invoice = deposit(customer, order_ref=f"BC-2026-{customer.pk:05d}")
     return PortalCustomer(
         customer=customer,
         user=user,
         contract_id=service.contract_id,
         site_id=site.pk,
         line=line,
+        invoice_id=invoice.pk,
     )
 
 

@@ -19,7 +19,12 @@ PUBLIC = {"login", "logout"}
 
 
 def _other_ids(other: PortalCustomer) -> dict[str, object]:
-    return {"identifier": other.line, "contract_id": other.contract_id, "site_id": other.site_id}
+    return {
+        "identifier": other.line,
+        "contract_id": other.contract_id,
+        "site_id": other.site_id,
+        "invoice_id": other.invoice_id,
+    }
 
 
 def _patterns() -> list[URLPattern]:

@@ -166,3 +166,16 @@ def test_the_dashboard_is_for_staff_only(alpha: PortalCustomer) -> None:
     response = _client(alpha).get(reverse("staff_dashboard"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_the_customer_lists_its_invoices_and_downloads_the_factur_x_pdf_and_xml(
+    alpha: PortalCustomer,
+) -> None:
+    client = _client(alpha)
+    listing = client.get(reverse("portal:invoices")).content.decode()
+    pdf = client.get(reverse("portal:invoice_pdf", args=[alpha.invoice_id]))
+    xml = client.get(reverse("portal:invoice_xml", args=[alpha.invoice_id]))
+    assert "Acompte" in listing or "acompte" in listing
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert b"CrossIndustryInvoice" in xml.content

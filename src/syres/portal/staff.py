@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django.contrib import admin
@@ -10,7 +14,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from syres.billing import selectors as billing
 from syres.contracts import selectors as contracts
+from syres.domain.money import ZERO
 from syres.domain.periods import Month
 from syres.orders import selectors as orders
 from syres.terms import load_terms
@@ -30,6 +36,31 @@ def _actions(period: str) -> list[dict[str, Any]]:
     return rows
 
 
+@dataclass(frozen=True)
+class OverdueGroup:
+    label: str
+    invoices: list[Any]
+    total: Decimal
+
+
+def _overdue_by_age(*, today: date, steps: Sequence[Any]) -> list[OverdueGroup]:
+    """Overdue invoices grouped by the dunning step their age has reached (R-PAY-3)."""
+    overdue = billing.overdue_invoices(as_of=today)
+    left = billing.outstanding_amounts(overdue)
+    labels = ["En retard, avant le premier rappel"] + [
+        f"{step.label} (à partir de {step.days_after_due} jours)" for step in steps
+    ]
+    groups: list[list[Any]] = [[] for _ in labels]
+    for invoice in overdue:
+        age = (today - invoice.due_date).days
+        reached = sum(1 for step in steps if step.days_after_due <= age)
+        groups[reached].append(invoice)
+    return [
+        OverdueGroup(label=label, invoices=group, total=sum((left[i.pk] for i in group), ZERO))
+        for label, group in zip(labels, groups, strict=True)
+    ]
+
+
 @staff_member_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Monthly recurring revenue, fair-use breaches and call-centre flags of the month, orders
@@ -45,6 +76,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": today,
         "month": month,
         "mrr": contracts.monthly_recurring_revenue(on=today),
+        "issued": billing.invoices_issued(period=month),
+        "overdue": _overdue_by_age(today=today, steps=terms.dunning.steps),
         "breaches": [b for b in breaches if b.breaches],
         "call_centre": [b for b in breaches if b.call_centre_flag],
         "order_states": orders.order_counts_by_state(),

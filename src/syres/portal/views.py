@@ -20,6 +20,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from syres.billing import selectors as billing
 from syres.contracts import selectors as contracts
 from syres.customers import selectors as customers
 from syres.customers import services as customer_services
@@ -205,6 +206,45 @@ def line_detail(request: HttpRequest, identifier: str, *, customer: Any) -> Http
             **_month_links(month),
         },
     )
+
+
+@customer_view
+def invoices(request: HttpRequest, *, customer: Any) -> HttpResponse:
+    """The customer's invoices and credit notes, with what is left to pay on each."""
+    rows = list(billing.invoices_of(customer))
+    left = billing.outstanding_amounts(rows)
+    return render(
+        request,
+        "portal/invoices.html",
+        {"customer": customer, "rows": [(invoice, left.get(invoice.pk)) for invoice in rows]},
+    )
+
+
+def _own_invoice(customer: Any, invoice_id: int) -> Any:
+    invoice = billing.invoices_of(customer).filter(pk=invoice_id).first()
+    if invoice is None:
+        raise Http404("facture introuvable")
+    return invoice
+
+
+@customer_view
+@require_http_methods(["GET"])
+def invoice_pdf(request: HttpRequest, invoice_id: int, *, customer: Any) -> HttpResponse:
+    """The Factur-X PDF as issued (R-INV-3)."""
+    invoice = _own_invoice(customer, invoice_id)
+    response = HttpResponse(billing.invoice_pdf(invoice), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.pdf"'
+    return response
+
+
+@customer_view
+@require_http_methods(["GET"])
+def invoice_xml(request: HttpRequest, invoice_id: int, *, customer: Any) -> HttpResponse:
+    """The EN 16931 XML embedded in the PDF."""
+    invoice = _own_invoice(customer, invoice_id)
+    response = HttpResponse(billing.invoice_xml(invoice), content_type="application/xml")
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
+    return response
 
 
 @customer_view
