@@ -12,6 +12,7 @@ from syres.accounts.services import ensure_superuser
 from syres.demo.contracts import load_contracts_demo
 from syres.demo.customers import load_customers
 from syres.demo.orders import load_catalog_demo, load_orders_demo
+from syres.demo.portal import load_portal_demo
 from syres.demo.usage import load_usage_demo
 
 DEMO_STAFF_USERNAME = "admin"
@@ -39,4 +40,5 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     load_orders_demo(by=staff, echo=echo)
     load_usage_demo(echo=echo)
     load_contracts_demo(by=staff, echo=echo)
+    load_portal_demo(echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)
