@@ -81,3 +81,8 @@ def test_a_gauge_warns_exactly_from_the_warning_share_of_its_limit(
         assert gauge.warning == (gauge.used >= gauge.limit * terms.portal.usage_warning_share)
         assert gauge.exceeded == (gauge.used > gauge.limit)
         assert gauge.percent <= gauge.used * 100 / gauge.limit < gauge.percent + 1
+
+
+def test_a_gauge_warns_from_its_warning_amount(terms: Terms) -> None:
+    gauge = usage_gauges(usage=LineUsage(platform="sewan", channels=1), terms=terms)[0]
+    assert gauge.warning_at == gauge.limit * terms.portal.usage_warning_share

@@ -58,6 +58,11 @@ class Gauge:
         return int((self.share * 100).to_integral_value(rounding=ROUND_FLOOR))
 
     @property
+    def warning_at(self) -> Decimal:
+        """The amount from which the gauge warns."""
+        return self.limit * self.warning_share
+
+    @property
     def exceeded(self) -> bool:
         return self.used > self.limit
 

@@ -8,7 +8,7 @@ every URL pattern).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -183,7 +183,11 @@ def line_detail(request: HttpRequest, identifier: str, *, customer: Any) -> Http
         raise Http404("ligne introuvable")
     month = _month(request)
     view, detail = _line_view(line, month=month)
-    daily = detail.daily if detail else []
+    # Every day of the month has its bar (zero when nothing was used), so days line up.
+    used = {day: (s, n, b) for day, s, n, b in (detail.daily if detail else [])}
+    start = month.first_day
+    days = [start + timedelta(days=i) for i in range(month.days)]
+    daily = [(day, *used.get(day, (0, 0, 0))) for day in days]
     minutes = [(d, (Decimal(s) / 60).quantize(Decimal("0.1"))) for d, s, _, _ in daily]
     charts = [_chart("Minutes d'appels sortants par jour", minutes, unit="min")]
     if line.platform == "mobile":
