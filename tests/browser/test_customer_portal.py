@@ -40,6 +40,7 @@ def _customer_with_usage(data_dir: Path) -> None:
         label="Trunk SIP SEWAN — 1 canal",
         monthly_fee=Decimal("19.90"),
         platform="sewan",
+        phone_number="TRUNK-RODEZ",
         delivery_date=date(2026, 1, 15),
         commitment_months=36,
     )
@@ -48,9 +49,8 @@ def _customer_with_usage(data_dir: Path) -> None:
         platform="sewan",
         channels=1,
         label="Trunk de Rodez",
-        customer=customer,
     )
-    # 260 calls to 260 numbers since the 1st: 87 % of the 300 numbers of one SEWAN channel.
+    # 260 calls to 260 numbers since the 1st: 86 % of the 300 numbers of one SEWAN channel.
     month = Month.of(timezone.localdate())
     first = month.first_day
     rows = "".join(

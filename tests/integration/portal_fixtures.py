@@ -43,12 +43,11 @@ def portal_customer(staff: Any, *, name: str, line: str, username: str) -> Porta
         monthly_fee=Decimal("39.80"),
         quantity=2,
         platform="sewan",
+        phone_number=line,
         delivery_date=date(2026, 1, 15),
         commitment_months=36,
     )
-    save_line(
-        identifier=line, platform="sewan", channels=2, label=f"Trunk {name}", customer=customer
-    )
+    save_line(identifier=line, platform="sewan", channels=2, label=f"Trunk {name}")
     user = create_portal_user(
         username=username, initial_password=PORTAL_PASSWORD, customer=customer
     )

@@ -3,8 +3,9 @@
 An `Invoice` row exists only once issued: it is created by the transaction that allocates its
 number (R-INV-3). Its legal fields, its lines and its VAT rows are read-only at the database
 level: triggers created by migration 0002 refuse any UPDATE of those fields and any DELETE, on
-PostgreSQL and SQLite alike. Corrections are credit notes (R-INV-3), kept like invoices for ten
-years (R-DATA-3): nothing here is ever purged.
+PostgreSQL and SQLite alike (SQLite drops a table's triggers when a migration rebuilds it: such a
+migration ends with `recreate_triggers`, as 0003 does). Corrections are credit notes (R-INV-3),
+kept like invoices for ten years (R-DATA-3): nothing here is ever purged.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from decimal import Decimal
 
 from django.db import models
 from django.db.models import F, Q
+
+HALF_CENT = Decimal("0.005")
 
 
 def _money(label: str, **options: object) -> models.DecimalField[Decimal, Decimal]:
@@ -62,6 +65,7 @@ class BillingRun(models.Model):
     class Meta:
         verbose_name = "campagne de facturation"
         verbose_name_plural = "campagnes de facturation"
+        permissions = (("run_billing", "Peut lancer la facturation d'un mois"),)
         constraints = (
             models.CheckConstraint(
                 condition=Q(period__regex=r"^\d{4}-(0[1-9]|1[0-2])$"),
@@ -127,6 +131,7 @@ class Invoice(models.Model):
     class Meta:
         verbose_name = "facture"
         verbose_name_plural = "factures"
+        permissions = (("issue_credit_note", "Peut émettre un avoir"),)
         constraints = (
             models.UniqueConstraint(fields=["series", "sequence"], name="billing_number_once"),
             models.UniqueConstraint(
@@ -139,9 +144,12 @@ class Invoice(models.Model):
                 condition=Q(kind__in=["deposit", "balance"]),
                 name="billing_one_deposit_or_balance_per_order",
             ),
+            # Within half a cent, not equal: SQLite compares decimals as floating point.
             models.CheckConstraint(
-                condition=Q(total_incl_vat=F("total_excl_vat") + F("total_vat"))
-                & Q(amount_due=F("total_incl_vat") - F("prepaid_amount")),
+                condition=Q(total_incl_vat__gt=F("total_excl_vat") + F("total_vat") - HALF_CENT)
+                & Q(total_incl_vat__lt=F("total_excl_vat") + F("total_vat") + HALF_CENT)
+                & Q(amount_due__gt=F("total_incl_vat") - F("prepaid_amount") - HALF_CENT)
+                & Q(amount_due__lt=F("total_incl_vat") - F("prepaid_amount") + HALF_CENT),
                 name="billing_totals_add_up",
             ),
             models.CheckConstraint(

@@ -53,6 +53,13 @@ def invoice_for_source(*, kind: Any, source: str) -> Invoice | None:
     return Invoice.objects.filter(kind=str(getattr(kind, "value", kind)), source=source).first()
 
 
+def order_fee_billed(*, order_number: str) -> bool:
+    """Whether the cancellation fee of an order (R-ORD-5) is on an issued invoice."""
+    return InvoiceLine.objects.filter(
+        service_ref=f"order:{order_number}", category=LineCategory.OTHER.value
+    ).exists()
+
+
 def monthly_invoice_of(customer: Any, *, period: Month) -> Invoice | None:
     return Invoice.objects.filter(
         customer=customer, period=str(period), kind=InvoiceKind.MONTHLY

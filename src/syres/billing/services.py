@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from syres.billing import selectors
@@ -37,10 +39,18 @@ from syres.billing.models import (
     OutboxState,
 )
 from syres.billing.snapshot import document_to_json, render_snapshot
+from syres.contracts import selectors as contract_selectors
+from syres.contracts import services as contract_services
 from syres.customers import selectors as customer_selectors
 from syres.domain import billing as rules
+from syres.domain.money import ZERO, micro_eur_to_decimal
+from syres.domain.periods import PARIS, Month
 from syres.domain.terms import Terms
+from syres.equipment import selectors as equipment_selectors
+from syres.equipment import services as equipment_services
+from syres.orders import selectors as order_selectors
 from syres.terms import load_terms
+from syres.usage import selectors as usage_selectors
 
 logger = logging.getLogger("syres.billing")
 
@@ -441,6 +451,7 @@ def issue_deposit_invoice(
     issue_date: date,
     terms: Terms | None = None,
     at: datetime | None = None,
+    deliver: bool = True,
 ) -> Invoice:
     """The deposit invoice of an order (R-ORD-2): `deposit_share` of its one-off total, payable
     at order. Issued once per order: asking again returns the one issued."""
@@ -474,7 +485,8 @@ def issue_deposit_invoice(
         if found is None:
             raise
         return found
-    _after_commit([invoice.pk])
+    if deliver:  # the billing run renders and sends itself, after all its invoices
+        _after_commit([invoice.pk])
     return invoice
 
 
@@ -487,6 +499,7 @@ def issue_balance_invoice(
     issue_date: date,
     terms: Terms | None = None,
     at: datetime | None = None,
+    deliver: bool = True,
 ) -> Invoice:
     """The balance invoice after delivery (R-ORD-2): the order's one-off lines in full, less the
     deposit invoiced, which it references; payable on receipt. Needs the deposit invoice."""
@@ -520,5 +533,392 @@ def issue_balance_invoice(
         referenced=deposit,
         at=at,
     )
-    _after_commit([invoice.pk])
+    if deliver:  # the billing run renders and sends itself, after all its invoices
+        _after_commit([invoice.pk])
     return invoice
+
+
+# --- the monthly billing run (R-INV-1, R-INV-6) ---------------------------------------------
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RunReport:
+    """What a run did: invoices issued by this call, those found already issued, skipped
+    customers with the reason, totals of what it issued, documents written, e-mail sent."""
+
+    period: str
+    issued: list[str] = field(default_factory=list)
+    already_issued: int = 0
+    order_invoices: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    total_excl_vat: Decimal = ZERO
+    total_incl_vat: Decimal = ZERO
+    rendered: int = 0
+    mail: MailReport = field(default_factory=MailReport)
+    issue_seconds: float = 0.0
+    render_seconds: float = 0.0
+
+
+def _usage_aggregates(
+    *, ref: str, label: str, month: Any, period: Any
+) -> list[rules.UsageAggregate]:
+    amounts = (
+        (rules.UsageKind.VOICE, month.billable_minutes, month.amount_voice),
+        (rules.UsageKind.SMS, month.billable_sms, month.amount_sms),
+        (rules.UsageKind.DATA, month.billable_mb, month.amount_data),
+    )
+    return [
+        rules.UsageAggregate(
+            service_ref=ref,
+            service_label=label,
+            kind=kind,
+            month=period,
+            billable_units=int(units),
+            amount=Decimal(amount),
+        )
+        for kind, units, amount in amounts
+        if amount > 0
+    ]
+
+
+def _calls_by_line(period: Any) -> dict[str, list[rules.CallDetail]]:
+    frame = usage_selectors.billable_calls(period=str(period))
+    if frame is None or frame.is_empty():
+        return {}
+    calls: dict[str, list[rules.CallDetail]] = {}
+    for line, started, callee, duration, billable, micro in frame.iter_rows():
+        calls.setdefault(line, []).append(
+            rules.CallDetail(
+                started_at=started,
+                line=line,
+                callee=callee,
+                duration_s=int(duration),
+                billable_s=int(billable),
+                amount=micro_eur_to_decimal(int(micro)),
+            )
+        )
+    return calls
+
+
+@dataclass
+class _Due:
+    """One-off amounts due on a customer's monthly invoice, and what they come from."""
+
+    lines: list[rules.InvoiceLine] = field(default_factory=list)
+    terminations: list[int] = field(default_factory=list)
+    charges: list[int] = field(default_factory=list)
+
+
+def _one_offs_due(customer: Any, *, as_of: date, vat_rate: Decimal, cancelled: list[Any]) -> _Due:
+    """Early-termination amounts recorded (R-END-2), equipment not returned or lost (R-EQ-3,
+    art. 13), cancellation fees (R-ORD-5): each billed once, on the next monthly invoice."""
+    due = _Due()
+    for termination in contract_selectors.terminations_to_invoice(customer):
+        if termination.recorded_at.astimezone(PARIS).date() > as_of:
+            continue
+        for line in contract_selectors.termination_lines_of(termination):
+            if line.total > 0:
+                due.lines.append(
+                    rules.one_off_line(
+                        label=(
+                            f"Résiliation anticipée — {line.service.label} : "
+                            f"{line.remaining_months} mois d'engagement restants et sommes dues "
+                            f"(art. 16 des CGV)"
+                        ),
+                        category=rules.LineCategory.EARLY_TERMINATION,
+                        unit_price=line.total,
+                        vat_rate=vat_rate,
+                        service_ref=f"service:{line.service_id}",
+                    )
+                )
+        due.terminations.append(termination.pk)
+    for charge in equipment_selectors.charges_to_invoice(customer):
+        # An insurer credit (negative) is given back by a credit note, never on an invoice.
+        if charge.amount > 0 and charge.charge_date <= as_of:
+            due.lines.append(
+                rules.one_off_line(
+                    label=charge.label,
+                    category=rules.LineCategory.OTHER,
+                    unit_price=charge.amount,
+                    vat_rate=vat_rate,
+                    service_ref=f"equipment:{charge.item_id}",
+                )
+            )
+            due.charges.append(charge.pk)
+    for order in cancelled:
+        due.lines.append(
+            rules.one_off_line(
+                label=(
+                    f"Frais d'annulation de la commande {order.number} "
+                    f"(frais de mise en service, art. 9 des CGV)"
+                ),
+                category=rules.LineCategory.OTHER,
+                unit_price=order.cancellation_fee,
+                vat_rate=vat_rate,
+                service_ref=f"order:{order.number}",
+            )
+        )
+    return due
+
+
+def _cancelled_orders_to_bill(*, as_of: date) -> dict[int, list[Any]]:
+    by_customer: dict[int, list[Any]] = {}
+    for order in order_selectors.cancelled_orders_with_fee():
+        if order.state_changed_at.astimezone(PARIS).date() > as_of:
+            continue
+        if selectors.order_fee_billed(order_number=order.number):
+            continue
+        by_customer.setdefault(order.customer_id, []).append(order)
+    return by_customer
+
+
+def issue_monthly_invoice(
+    *,
+    customer: Any,
+    period: Month,
+    issue_date: date,
+    terms: Terms,
+    run: BillingRun | None = None,
+    usage_by_line: Mapping[str, Any] | None = None,
+    calls_by_line: Mapping[str, list[rules.CallDetail]] | None = None,
+    cancelled: list[Any] | None = None,
+    at: datetime | None = None,
+) -> Invoice:
+    """The monthly invoice of `period` for one customer (R-INV-1), in its own transaction:
+    subscriptions of the next month in advance (the delivery month pro rata), usage of
+    `period` in arrears from the rated aggregates, one line per service and kind, with the
+    call-detail annex (never an emergency call), the one-off amounts due. Unique per customer
+    and period (R-INV-6): a second call raises `UnableToBill`."""
+    now = at or timezone.now()
+    if usage_by_line is None:
+        usage_by_line = {
+            m.line.identifier: m for m in usage_selectors.line_months(period=str(period))
+        }
+    if calls_by_line is None:
+        calls_by_line = _calls_by_line(period)
+    services = contract_selectors.services_to_bill(customer)
+    labels = {service.ref: service.label for service in services}
+    usage: list[rules.UsageAggregate] = []
+    calls: list[rules.CallDetail] = []
+    for ref, identifier in contract_selectors.usage_lines_of(customer).items():
+        month = usage_by_line.get(identifier)
+        if month is not None:
+            usage += _usage_aggregates(
+                ref=ref, label=labels.get(ref, identifier), month=month, period=period
+            )
+        calls += calls_by_line.get(identifier, [])
+    vat_rate = terms.invoicing.vat_rate_on(day=issue_date)
+    due = _one_offs_due(customer, as_of=issue_date, vat_rate=vat_rate, cancelled=cancelled or [])
+    try:
+        lines = rules.monthly_lines(
+            period=period, services=services, usage=usage, vat_rate=vat_rate, one_offs=due.lines
+        )
+    except rules.UnableToBuildLine as error:
+        raise UnableToBill(error.reason) from error
+    if not lines:
+        raise UnableToBill(f"rien à facturer pour {rules.month_label(month=period)}")
+    buyer, payment = buyer_of(customer), payment_of(customer, terms=terms)
+    try:
+        with transaction.atomic():
+            invoice = issue_document(
+                customer=customer,
+                kind=rules.InvoiceKind.MONTHLY,
+                issue_date=issue_date,
+                source=f"monthly:{period}",
+                period=str(period),
+                run=run,
+                build=lambda number: rules.monthly_invoice(
+                    number=number,
+                    issue_date=issue_date,
+                    period=period,
+                    buyer=buyer,
+                    lines=lines,
+                    payment=payment,
+                    terms=terms,
+                    call_details=calls,
+                ),
+                terms=terms,
+                at=now,
+            )
+            for termination_id in due.terminations:
+                contract_services.mark_termination_invoiced(termination_id=termination_id, at=now)
+            for charge_id in due.charges:
+                equipment_services.mark_charge_invoiced(charge_id=charge_id, at=now)
+    except IntegrityError as error:
+        if selectors.monthly_invoice_of(customer, period=period) is None:
+            raise
+        raise UnableToBill(f"facture de {period} déjà émise") from error
+    return invoice
+
+
+def _order_one_off_lines(order: Any, *, vat_rate: Decimal) -> list[rules.InvoiceLine]:
+    lines = []
+    for line in order_selectors.order_lines_of(order_id=order.pk):
+        amounts = line.amounts()
+        name = line.product.name
+        ref = f"orderline:{line.pk}"
+        for label, category, price in (
+            (f"Frais d'accès — {name}", rules.LineCategory.ACCESS_FEE, amounts.access_fee),
+            (
+                f"Frais d'installation — {name}",
+                rules.LineCategory.ACCESS_FEE,
+                amounts.installation_fee,
+            ),
+            (f"Vente — {name}", rules.LineCategory.EQUIPMENT_SALE, amounts.sale_price),
+        ):
+            if price > 0:
+                lines.append(
+                    rules.one_off_line(
+                        label=label,
+                        category=category,
+                        unit_price=price,
+                        quantity=Decimal(amounts.quantity),
+                        vat_rate=vat_rate,
+                        service_ref=ref,
+                    )
+                )
+    return lines
+
+
+def bill_orders(*, as_of: date, terms: Terms, at: datetime | None = None) -> list[Invoice]:
+    """Deposit invoices of the orders placed (R-ORD-2: 30 % at order) and balance invoices of
+    the orders delivered (their one-off lines in full, less the deposit), each once."""
+    issued = []
+    vat_rate = terms.invoicing.vat_rate_on(day=as_of)
+    for order in order_selectors.orders_with_one_off_amounts():
+        if order.received_date > as_of:
+            continue
+        customer = customer_selectors.get_customer(order.customer_id)
+        source = f"order:{order.number}"
+        if selectors.invoice_for_source(kind=rules.InvoiceKind.DEPOSIT, source=source) is None:
+            issued.append(
+                issue_deposit_invoice(
+                    customer=customer,
+                    order_ref=order.number,
+                    one_off_total=order.one_off_total,
+                    issue_date=as_of,
+                    terms=terms,
+                    at=at,
+                    deliver=False,
+                )
+            )
+        delivered = order.state == "delivered" and (
+            selectors.invoice_for_source(kind=rules.InvoiceKind.BALANCE, source=source) is None
+        )
+        if delivered:
+            lines = _order_one_off_lines(order, vat_rate=vat_rate)
+            days = [line.delivered_on for line in order_selectors.order_lines_of(order_id=order.pk)]
+            delivery_date = max((day for day in days if day is not None), default=as_of)
+            issued.append(
+                issue_balance_invoice(
+                    customer=customer,
+                    order_ref=order.number,
+                    delivery_date=delivery_date,
+                    lines=lines,
+                    issue_date=as_of,
+                    terms=terms,
+                    at=at,
+                    deliver=False,
+                )
+            )
+    return issued
+
+
+def run_billing(
+    *,
+    period: Month,
+    as_of: date,
+    terms: Terms | None = None,
+    progress: Progress | None = None,
+    render: bool = True,
+    processes: int = 1,
+    send: bool = True,
+    retry_delay_s: float = 2.0,
+    at: datetime | None = None,
+) -> RunReport:
+    """The billing run of `period` (R-INV-1, R-INV-6), issued on `as_of`.
+
+    Orders first (deposits and balances), then one monthly invoice per customer with billable
+    services or amounts due, each in its own transaction keyed (customer, period, monthly):
+    running the period again issues nothing new, and a run stopped in the middle, started
+    again, issues the rest without duplicates or gaps. Then the documents (a process pool when
+    `processes` > 1) and the e-mails, after the commits; a failed e-mail never stops the run.
+    `progress(stage, done, total)` follows each stage."""
+    terms = terms or load_terms()
+    now = at or timezone.now()
+    if as_of < period.next().first_day:
+        raise UnableToBill(
+            f"La facture de {rules.month_label(month=period)} s'émet une fois le mois écoulé."
+        )
+    report = RunReport(period=str(period))
+    run, created = BillingRun.objects.get_or_create(
+        period=str(period), defaults={"issue_date": as_of, "started_at": now}
+    )
+    if not created:
+        BillingRun.objects.filter(pk=run.pk).update(attempts=F("attempts") + 1, finished_at=None)
+    started = time.perf_counter()
+    for invoice in bill_orders(as_of=as_of, terms=terms, at=now):
+        if invoice.issued_at == now:
+            report.order_invoices.append(invoice.number)
+    coming = period.next().next().first_day
+    cancelled = _cancelled_orders_to_bill(as_of=as_of)
+    customer_ids = sorted(
+        set(contract_selectors.customer_ids_with_services(start=period.first_day, end=coming))
+        | {t.contract.customer_id for t in contract_selectors.terminations_to_invoice()}
+        | set(equipment_selectors.customer_ids_with_charges_to_invoice())
+        | set(cancelled)
+    )
+    usage_by_line = {m.line.identifier: m for m in usage_selectors.line_months(period=str(period))}
+    calls_by_line = _calls_by_line(period)
+    for done, customer_id in enumerate(customer_ids, start=1):
+        customer = customer_selectors.get_customer(customer_id)
+        if selectors.monthly_invoice_of(customer, period=period) is not None:
+            report.already_issued += 1
+        else:
+            try:
+                invoice = issue_monthly_invoice(
+                    customer=customer,
+                    period=period,
+                    issue_date=as_of,
+                    terms=terms,
+                    run=run,
+                    usage_by_line=usage_by_line,
+                    calls_by_line=calls_by_line,
+                    cancelled=cancelled.get(customer_id, []),
+                    at=now,
+                )
+            except UnableToBill as error:
+                if selectors.monthly_invoice_of(customer, period=period) is not None:
+                    report.already_issued += 1  # issued meanwhile by a concurrent run
+                else:
+                    report.skipped.append((str(customer), error.reason))
+            else:
+                report.issued.append(invoice.number)
+                report.total_excl_vat += invoice.total_excl_vat
+                report.total_incl_vat += invoice.total_incl_vat
+        if progress is not None:
+            progress("issue", done, len(customer_ids))
+    report.issue_seconds = time.perf_counter() - started
+    if render:
+        started = time.perf_counter()
+        pending = Invoice.objects.filter(rendered_at__isnull=True).count()
+        rendered = 0
+
+        def advance(step: int) -> None:
+            nonlocal rendered
+            rendered += step
+            if progress is not None:
+                progress("render", rendered, pending)
+
+        report.rendered = render_documents(processes=processes, progress=advance, at=now)
+        report.render_seconds = time.perf_counter() - started
+    if send:
+        report.mail = send_pending_mail(retry_delay_s=retry_delay_s, at=now)
+    BillingRun.objects.filter(pk=run.pk).update(
+        finished_at=timezone.now(),
+        invoices_issued=Invoice.objects.filter(run=run).count(),
+        skipped="\n".join(f"{name} : {reason}" for name, reason in report.skipped),
+    )
+    return report

@@ -6,6 +6,7 @@ import click
 
 from syres import __version__
 from syres.cli.api_tokens import api_group
+from syres.cli.bill import bill_command
 from syres.cli.catalog import catalog_group
 from syres.cli.contracts import contracts_group
 from syres.cli.customers import customers_group
@@ -37,6 +38,7 @@ cli.add_command(contracts_group)
 cli.add_command(invoice_group)
 cli.add_command(rate_command)
 cli.add_command(usage_group)
+cli.add_command(bill_command)
 
 
 def main() -> None:

@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from syres.contracts.models import (
     Contract,
     Service,
+    ServiceKind,
     ServiceState,
     Suspension,
     Termination,
@@ -127,15 +128,42 @@ def services_to_bill(customer: Any) -> list[ServiceToBill]:
     return billed
 
 
+# Services rated by the usage app: their line number is the usage `Line` identifier.
+USAGE_KINDS = (ServiceKind.SIP_TRUNK, ServiceKind.HOSTED_LICENCE, ServiceKind.MOBILE_LINE)
+
+
+def customer_ids_with_services(*, start: date, end: date) -> list[int]:
+    """Customers with a service running at some point of `[start, end)` (the billing run)."""
+    return sorted(
+        set(
+            Service.objects.filter(delivery_date__lt=end)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gt=start))
+            .values_list("contract__customer_id", flat=True)
+        )
+    )
+
+
+def usage_lines_of(customer: Any) -> dict[str, str]:
+    """Service ref (`service:12`) → identifier of its usage `Line` (its line number), for the
+    services the usage app rates (SIP trunks, hosted licences, mobile lines)."""
+    return {
+        f"service:{pk}": number
+        for pk, number in Service.objects.filter(contract__customer=customer, kind__in=USAGE_KINDS)
+        .exclude(phone_number="")
+        .values_list("pk", "phone_number")
+    }
+
+
 def terminations_of(contract: Contract) -> QuerySet[Termination]:
     return contract.terminations.order_by("recorded_at", "pk")
 
 
-def terminations_to_invoice() -> QuerySet[Termination]:
+def terminations_to_invoice(customer: Any | None = None) -> QuerySet[Termination]:
     """Terminations whose minimum billing amount (R-END-2) is owed and not yet invoiced."""
-    return Termination.objects.filter(amount_due__gt=0, invoiced_at__isnull=True).order_by(
-        "recorded_at", "pk"
-    )
+    due = Termination.objects.filter(amount_due__gt=0, invoiced_at__isnull=True)
+    if customer is not None:
+        due = due.filter(contract__customer=customer)
+    return due.order_by("recorded_at", "pk")
 
 
 @dataclass(frozen=True)

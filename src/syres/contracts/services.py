@@ -31,6 +31,7 @@ from syres.domain.periods import PARIS, Month
 from syres.orders import selectors as order_selectors
 from syres.orders import services as order_services
 from syres.terms import load_terms
+from syres.usage import services as usage_services
 
 
 class UnableToChangeContract(Exception):
@@ -110,7 +111,7 @@ def record_delivered_service(
     elif delivery_date < contract.started_on:
         contract.started_on = delivery_date
         contract.save(update_fields=["started_on"])
-    return Service.objects.create(
+    service = Service.objects.create(
         contract=contract,
         kind=kind,
         product_code=product_code,
@@ -129,6 +130,27 @@ def record_delivered_service(
         ),
         source_ref=source_ref,
     )
+    _sync_usage_line(service)
+    return service
+
+
+def _sync_usage_line(service: Service) -> None:
+    """The usage `Line` of a rated service (SIP trunk, hosted licences, mobile line): its
+    identifier is the service's line number. The contract service owns the platform and the
+    channels (its quantity; a hosted licence counts as one channel, R-SIP-8); the usage line is
+    written from it here, never edited apart, so the rating limits follow the contract."""
+    if service.kind not in selectors.USAGE_KINDS or not service.phone_number:
+        return
+    platform = "mobile" if service.kind == ServiceKind.MOBILE_LINE else service.platform
+    try:
+        usage_services.save_line(
+            identifier=service.phone_number,
+            platform=platform,
+            channels=service.quantity,
+            label=service.label,
+        )
+    except usage_services.UnableToImportUsage as error:
+        raise UnableToChangeContract(f"Ligne {service.phone_number} : {error.reason}") from error
 
 
 def take_over_delivered_services(
@@ -161,7 +183,10 @@ def take_over_delivered_services(
                 installation_fee=delivered.installation_fee * delivered.quantity,
                 technology=product.technology,
                 platform=delivered.platform,
-                phone_number=delivered.line_number if delivered.family == "mobile_plan" else "",
+                # The line number ties the service to its rated usage (trunk or mobile line).
+                phone_number=delivered.line_number
+                if delivered.family in selectors.USAGE_KINDS
+                else "",
                 delivery_date=delivered.delivered_on,
                 commitment_months=delivered.commitment_months,
                 source_ref=source_ref,
@@ -387,6 +412,16 @@ def end_service(*, service: Service, end_date: date, as_of: date) -> Service:
     apply_due_ends(as_of=as_of)
     service.refresh_from_db()
     return service
+
+
+def mark_termination_invoiced(*, termination_id: int, at: datetime) -> None:
+    """Billing invoiced the termination's amount (R-END-2); called inside its issuing
+    transaction, so the amount is billed once. Refused if already invoiced."""
+    updated = Termination.objects.filter(pk=termination_id, invoiced_at__isnull=True).update(
+        invoiced_at=at
+    )
+    if not updated:
+        raise UnableToChangeContract("Cette résiliation est déjà facturée.")
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.core.management import call_command
 
 from syres.accounts.services import ensure_superuser
+from syres.demo.billing import load_billing_demo
 from syres.demo.contracts import load_contracts_demo
 from syres.demo.customers import load_customers
 from syres.demo.orders import load_catalog_demo, load_orders_demo
@@ -41,4 +42,5 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     load_usage_demo(echo=echo)
     load_contracts_demo(by=staff, echo=echo)
     load_portal_demo(echo=echo)
+    load_billing_demo(echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)

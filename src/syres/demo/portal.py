@@ -1,4 +1,4 @@
-"""Demo step: a portal account for a demo customer, its lines, and this month's usage so far.
+"""Demo step: a portal account for a demo customer, and this month's usage of its lines so far.
 
 The customer logs in at /portail/ with the printed password and is asked at once to choose its
 own (R-SEC-1). Idempotent: an existing account, line owner or imported month is kept.
@@ -15,12 +15,12 @@ import polars as pl
 
 from syres.accounts.selectors import get_active_user
 from syres.accounts.services import create_portal_user
+from syres.contracts import selectors as contract_selectors
 from syres.customers import selectors as customer_selectors
-from syres.demo.usage import DEMO_LINES
 from syres.domain.periods import PARIS, Month
 from syres.terms import load_terms
-from syres.usage.selectors import usage_period
-from syres.usage.services import import_usage, save_line
+from syres.usage.selectors import lines_frame, usage_period
+from syres.usage.services import import_usage
 from syres.usage.synthetic import (
     Lines,
     mobile_frame,
@@ -50,34 +50,30 @@ def load_portal_demo(*, echo: Callable[[str], None], now: datetime | None = None
             f"Compte du portail « {DEMO_PORTAL_USERNAME} » créé (mot de passe "
             f"{DEMO_PORTAL_PASSWORD}, à changer à la première connexion) : /portail/"
         )
-    for identifier, platform, channels, label in DEMO_LINES:
-        save_line(
-            identifier=identifier,
-            platform=platform,
-            channels=channels,
-            label=label,
-            customer=customer,
-        )
     now = now or datetime.now(tz=PARIS)
     month = Month.of(now.date())
     if usage_period(period=str(month)) is not None:
         return
-    schema = {"line": pl.String, "platform": pl.String, "channels": pl.Int64}
-    rows = [(i, p, c) for i, p, c, _ in DEMO_LINES]
+    numbers = set(contract_selectors.usage_lines_of(customer).values())
+    known = lines_frame().filter(pl.col("line").is_in(list(numbers)))
+    if known.is_empty():
+        echo("Aucune ligne livrée au client de démonstration du portail : pas de consommation.")
+        return
     lines = Lines(
-        trunks=pl.DataFrame([r for r in rows if r[1] != "mobile"], schema=schema, orient="row"),
-        mobiles=pl.DataFrame([r for r in rows if r[1] == "mobile"], schema=schema, orient="row"),
+        trunks=known.filter(pl.col("platform") != "mobile"),
+        mobiles=known.filter(pl.col("platform") == "mobile"),
     )
     # A month of generated usage, of which only what already happened is imported.
     before_now = pl.col("start") < now
-    voice = voice_frame(records=4000, lines=lines, month=month, seed=21).filter(before_now)
-    mobile = mobile_frame(records=1500, lines=lines, month=month, seed=23).filter(before_now)
     with tempfile.TemporaryDirectory() as folder:
-        voice_path = Path(folder) / "demo-voice-current.csv"
-        mobile_path = Path(folder) / "demo-mobile-current.csv"
-        write_voice_csv(voice_path, voice)
-        write_mobile_csv(mobile_path, mobile)
-        report = import_usage(
-            month=month, paths=[voice_path, mobile_path], terms=load_terms(), rated_at=now
-        )
+        paths = []
+        if lines.trunks.height:
+            paths.append(Path(folder) / "demo-voice-current.csv")
+            voice = voice_frame(records=1500, lines=lines, month=month, seed=21)
+            write_voice_csv(paths[-1], voice.filter(before_now))
+        if lines.mobiles.height:
+            paths.append(Path(folder) / "demo-mobile-current.csv")
+            mobile = mobile_frame(records=800, lines=lines, month=month, seed=23)
+            write_mobile_csv(paths[-1], mobile.filter(before_now))
+        report = import_usage(month=month, paths=paths, terms=load_terms(), rated_at=now)
     echo(f"Consommations de {month} jusqu'à ce jour valorisées : {report.rated} enregistrements.")

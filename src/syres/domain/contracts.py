@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from syres.domain.billing.lines import ServiceToBill, subscription_lines
 from syres.domain.money import ZERO, quantize_eur
 from syres.domain.periods import Month, add_months
 from syres.domain.terms import Contracts, TerminationCause
@@ -363,15 +364,29 @@ def monthly_subscription_due(
     Nothing before delivery or after the last month served; the delivery month pro rata of its
     days from the delivery date; every other month in full, the month of the end included (no
     pro rata at the end). Suspensions play no part: a suspended service keeps accruing.
+
+    Billing's `subscription_lines` is the one source of truth: this is the exact total of the
+    subscription lines, on the invoices of `month` and of the month before, that cover `month`.
     """
     if end_date is not None and end_date <= delivery_date:
         return ZERO
-    if month < Month.of(delivery_date):
-        return ZERO
-    if end_date is not None and month > last_billed_month(end_date=end_date):
-        return ZERO
-    if month == Month.of(delivery_date):
-        days_served = (month.next().first_day - delivery_date).days
-        if days_served < month.days:
-            return monthly_fee * days_served / month.days
-    return monthly_fee
+    service = ServiceToBill(
+        ref="due",
+        label="due",
+        monthly_price=monthly_fee,
+        delivery_date=delivery_date,
+        end_date=end_date,
+    )
+    covered = month.period
+    lines = [
+        *subscription_lines(service=service, period=month.previous(), vat_rate=ZERO),
+        *subscription_lines(service=service, period=month, vat_rate=ZERO),
+    ]
+    return sum(
+        (
+            line.quantity * line.unit_price / line.base_quantity
+            for line in lines
+            if line.period is not None and line.period.overlap(covered) == line.period
+        ),
+        ZERO,
+    )

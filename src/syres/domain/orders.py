@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
+from syres.domain.contracts import commitment_end as contract_commitment_end
 from syres.domain.money import ZERO, format_eur, quantize_eur
 from syres.domain.periods import Period, add_months
 from syres.domain.terms import ModemSite, Orders
@@ -360,5 +361,7 @@ def check_transition(*, current: str, target: str) -> None:
 
 
 def commitment_end(*, delivery_date: date, commitment_months: int) -> date:
-    """The first day after the minimum commitment, which runs from delivery (SPEC R-ORD-7)."""
-    return add_months(delivery_date, commitment_months)
+    """The first day after the minimum commitment, which runs from delivery (SPEC R-ORD-7).
+
+    One rule for orders and contracts: `syres.domain.contracts.commitment_end` computes it."""
+    return contract_commitment_end(delivery_date=delivery_date, commitment_months=commitment_months)

@@ -62,3 +62,10 @@ def charges_to_invoice(customer: Any) -> QuerySet[Charge]:
     return Charge.objects.filter(customer=customer, invoiced_at__isnull=True).order_by(
         "charge_date", "pk"
     )
+
+
+def customer_ids_with_charges_to_invoice() -> list[int]:
+    """Customers with an equipment amount recorded and not yet invoiced."""
+    return sorted(
+        set(Charge.objects.filter(invoiced_at__isnull=True).values_list("customer_id", flat=True))
+    )

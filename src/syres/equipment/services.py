@@ -386,3 +386,11 @@ def record_partial_loss(
             f"Indemnités d'assurance du sinistre partiel de {item} du {loss_date:%d/%m/%Y}",
         )
     return loss
+
+
+def mark_charge_invoiced(*, charge_id: int, at: datetime) -> None:
+    """Billing invoiced the charge (R-EQ-3); called inside its issuing transaction, so the
+    amount is billed once. Refused if already invoiced."""
+    updated = Charge.objects.filter(pk=charge_id, invoiced_at__isnull=True).update(invoiced_at=at)
+    if not updated:
+        raise UnableToChangeEquipment("Ce montant est déjà facturé.")

@@ -30,6 +30,7 @@ __all__ = [
     "bank_guarantee_owed",
     "bank_guarantee_refusal",
     "blockers_of",
+    "cancelled_orders_with_fee",
     "delivered_equipment",
     "delivered_services",
     "find_quote_by_note",
@@ -41,6 +42,7 @@ __all__ = [
     "order_lines_of",
     "orders_by_planned_date",
     "orders_in_state",
+    "orders_with_one_off_amounts",
     "quote_document",
     "quote_is_orderable",
     "quote_pdf",
@@ -245,3 +247,20 @@ def list_orders(*, customer_id: int | None = None) -> QuerySet[Order]:
     if customer_id is not None:
         orders = orders.filter(customer_id=customer_id)
     return orders
+
+
+def orders_with_one_off_amounts() -> QuerySet[Order]:
+    """Orders not cancelled with a one-off total (deposit at order, balance after delivery,
+    R-ORD-2), for the billing run."""
+    return (
+        Order.objects.filter(one_off_total__gt=0)
+        .exclude(state=OrderState.CANCELLED)
+        .order_by("received_date", "number")
+    )
+
+
+def cancelled_orders_with_fee() -> QuerySet[Order]:
+    """Cancelled orders owing a cancellation fee (R-ORD-5), for the billing run."""
+    return Order.objects.filter(state=OrderState.CANCELLED, cancellation_fee__gt=0).order_by(
+        "number"
+    )

@@ -52,6 +52,11 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def _lines(customer: Any) -> Any:
+    """The customer's usage lines: those numbered by its contract services."""
+    return usage.lines_named(contracts.usage_lines_of(customer).values())
+
+
 @customer_view
 def home(request: HttpRequest, *, customer: Any) -> HttpResponse:
     """The customer's services, equipment and lines."""
@@ -63,7 +68,7 @@ def home(request: HttpRequest, *, customer: Any) -> HttpResponse:
             "services": contracts.live_services_of(customer),
             "contracts": contracts.contracts_of(customer).filter(ended_on__isnull=True),
             "items": equipment.items_of(customer),
-            "lines": usage.lines_of(customer),
+            "lines": _lines(customer),
         },
     )
 
@@ -112,7 +117,7 @@ def _line_view(line: Any, *, month: Month) -> tuple[LineView, Any]:
 def consumption(request: HttpRequest, *, customer: Any) -> HttpResponse:
     """This month's consumption of each line against its fair-use limits (SPEC §5)."""
     month = _month(request)
-    views = [_line_view(line, month=month)[0] for line in usage.lines_of(customer)]
+    views = [_line_view(line, month=month)[0] for line in _lines(customer)]
     return render(
         request,
         "portal/consumption.html",
@@ -178,7 +183,7 @@ def _chart(title: str, daily: list[tuple[date, Decimal]], *, unit: str) -> Chart
 @customer_view
 def line_detail(request: HttpRequest, identifier: str, *, customer: Any) -> HttpResponse:
     """One line's month: its gauges and a daily chart (minutes, SMS, data)."""
-    line = usage.line_of(customer, identifier=identifier)
+    line = _lines(customer).filter(identifier=identifier).first()
     if line is None:
         raise Http404("ligne introuvable")
     month = _month(request)

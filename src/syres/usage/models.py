@@ -28,16 +28,6 @@ class Line(models.Model):
     platform = models.CharField("plateforme", max_length=16, choices=Platform.choices)
     channels = models.PositiveIntegerField("canaux", default=1)
     label = models.CharField("libellé", max_length=200, blank=True)
-    # Whose line it is: the portal shows a customer its own lines only (nullable: the lines
-    # file of SPEC §12 does not say, staff assigns them).
-    customer = models.ForeignKey(
-        "customers.Customer",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="client",
-    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
 
     class Meta:

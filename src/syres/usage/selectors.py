@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -63,18 +64,10 @@ def rated_detail(
     return pl.read_parquet(path).filter(pl.col("line") == identifier)
 
 
-def lines_of(customer: Any) -> QuerySet[Line]:
-    """The customer's lines (the portal shows nothing else)."""
-    return Line.objects.filter(customer=customer).order_by("identifier")
-
-
-def line_of(customer: Any, *, identifier: str) -> Line | None:
-    """One of the customer's lines; None for an unknown line or another customer's."""
-    return Line.objects.filter(customer=customer, identifier=identifier).first()
-
-
-def line_months_of(customer: Any, *, period: str) -> QuerySet[LineMonth]:
-    return line_months(period=period).filter(line__customer=customer)
+def lines_named(identifiers: Iterable[str]) -> QuerySet[Line]:
+    """The lines of these identifiers (a customer's: its services' line numbers, from
+    `syres.contracts.selectors.usage_lines_of`)."""
+    return Line.objects.filter(identifier__in=list(identifiers)).order_by("identifier")
 
 
 @dataclass(frozen=True)
@@ -135,3 +128,17 @@ def actions_of_month(*, period: str, data_dir: Path | None = None) -> list[dict[
     if not path.exists():
         return []
     return pl.read_csv(path, infer_schema_length=0).to_dicts()
+
+
+def billable_calls(*, period: str, data_dir: Path | None = None) -> pl.DataFrame | None:
+    """The billable records of a month (`billable_s` > 0) for the call-detail annex: line,
+    start, callee, duration_s, billable_s, amount_beyond_micro; None once purged (R-DATA-3)."""
+    path = period_dir(period=period, data_dir=data_dir) / "rated.parquet"
+    if not path.exists():
+        return None
+    return (
+        pl.scan_parquet(path)
+        .filter(pl.col("billable_s") > 0)
+        .select("line", "start", "callee", "duration_s", "billable_s", "amount_beyond_micro")
+        .collect()
+    )

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 from django.db import transaction
@@ -46,24 +45,16 @@ class ImportReport:
     line_months: int
 
 
-def save_line(
-    *,
-    identifier: str,
-    platform: str,
-    channels: int,
-    label: str = "",
-    customer: Any | None = None,
-) -> Line:
-    """Create or update a line (its platform and channels fix its limits, SPEC §5.2); a
-    customer given assigns the line to it, none keeps the current one."""
+def save_line(*, identifier: str, platform: str, channels: int, label: str = "") -> Line:
+    """Create or update a line (its platform and channels fix its limits, SPEC §5.2)."""
     if platform not in Platform.values:
         raise UnableToImportUsage(f"plateforme inconnue : {platform}")
     if channels < 1:
         raise UnableToImportUsage("une ligne a au moins un canal")
-    defaults: dict[str, Any] = {"platform": platform, "channels": channels, "label": label}
-    if customer is not None:
-        defaults["customer"] = customer
-    line, _ = Line.objects.update_or_create(identifier=identifier, defaults=defaults)
+    line, _ = Line.objects.update_or_create(
+        identifier=identifier,
+        defaults={"platform": platform, "channels": channels, "label": label},
+    )
     return line
 
 

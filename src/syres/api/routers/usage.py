@@ -13,6 +13,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 
 from syres.api.auth import TokenAuth
 from syres.api.routers.ids import MonthText, QueryId
+from syres.contracts import selectors as contracts
 from syres.customers import selectors as customers
 from syres.domain.periods import Month
 from syres.terms import load_terms
@@ -33,7 +34,6 @@ class ImportOut(Schema):
 
 class LineMonthOut(Schema):
     line: str
-    customer_id: int | None
     period: str
     platform: str
     channels: int
@@ -105,15 +105,13 @@ def import_files(
 def rated_summary(
     request: HttpRequest, period: MonthText, customer_id: QueryId | None = None
 ) -> list[LineMonthOut]:
-    rows = (
-        usage.line_months_of(customers.get_customer(customer_id), period=period)
-        if customer_id is not None
-        else usage.line_months(period=period)
-    )
+    rows = usage.line_months(period=period)
+    if customer_id is not None:
+        customer = customers.get_customer(customer_id)
+        rows = rows.filter(line__identifier__in=contracts.usage_lines_of(customer).values())
     return [
         LineMonthOut(
             line=row.line.identifier,
-            customer_id=row.line.customer_id,
             period=row.period,
             platform=row.platform,
             channels=row.channels,

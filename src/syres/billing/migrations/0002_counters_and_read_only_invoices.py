@@ -89,6 +89,38 @@ for table in ("billing_invoiceline", "billing_invoicevat"):
     )
 
 
+SQLITE_DROP = [
+    f"DROP TRIGGER IF EXISTS {name}"
+    for name in (
+        "billing_invoice_read_only",
+        "billing_invoice_no_delete",
+        "billing_invoiceline_read_only",
+        "billing_invoiceline_no_delete",
+        "billing_invoicevat_read_only",
+        "billing_invoicevat_no_delete",
+        "billing_counter_never_back",
+    )
+]
+POSTGRESQL_DROP = [
+    "DROP TRIGGER IF EXISTS billing_invoice_read_only ON billing_invoice",
+    "DROP TRIGGER IF EXISTS billing_invoiceline_read_only ON billing_invoiceline",
+    "DROP TRIGGER IF EXISTS billing_invoicevat_read_only ON billing_invoicevat",
+    "DROP TRIGGER IF EXISTS billing_counter_never_back ON billing_numbercounter",
+    "DROP FUNCTION IF EXISTS billing_invoice_read_only()",
+    "DROP FUNCTION IF EXISTS billing_row_read_only()",
+    "DROP FUNCTION IF EXISTS billing_counter_never_back()",
+]
+
+
+def recreate_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
+    """Drop and create the triggers again. SQLite rebuilds a table (and loses its triggers)
+    when a migration alters it: every such migration of billing ends with this."""
+    vendor = schema_editor.connection.vendor
+    for statement in SQLITE_DROP if vendor == "sqlite" else POSTGRESQL_DROP:
+        schema_editor.execute(statement)
+    create_triggers(apps, schema_editor)  # type: ignore[no-untyped-call]
+
+
 def create_triggers(apps, schema_editor):  # type: ignore[no-untyped-def]
     vendor = schema_editor.connection.vendor
     if vendor == "sqlite":
