@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -64,7 +64,7 @@ def load_portal_demo(*, echo: Callable[[str], None], now: datetime | None = None
         mobiles=known.filter(pl.col("platform") == "mobile"),
     )
     # A month of generated usage, of which only what already happened is imported.
-    before_now = pl.col("start") < now
+    before_now = pl.col("start") < now.astimezone(UTC)
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         if lines.trunks.height:
