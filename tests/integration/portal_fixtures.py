@@ -7,6 +7,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from syres.accounts.services import create_portal_user, record_personal_password
 from syres.contracts.services import record_delivered_service
 from syres.customers import services as customer_services
@@ -52,7 +54,8 @@ def portal_customer(staff: Any, *, name: str, line: str, username: str) -> Porta
         username=username, initial_password=PORTAL_PASSWORD, customer=customer
     )
     record_personal_password(user=user)
-    invoice = deposit(customer, order_ref=f"BC-2026-{customer.pk:05d}")
+    # Issued today: within the dispute window (R-PAY-2).
+    invoice = deposit(customer, order_ref=f"BC-2026-{customer.pk:05d}", day=timezone.localdate())
     return PortalCustomer(
         customer=customer,
         user=user,

@@ -6,14 +6,17 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from syres.customers.selectors import changes_of, get_customer
 from syres.domain.periods import PARIS, Month
+from syres.payments.selectors import disputes_of
 from syres.terms import load_terms
 from syres.usage.services import import_usage
 from tests.integration.customers_fixtures import staff_user
@@ -179,3 +182,28 @@ def test_the_customer_lists_its_invoices_and_downloads_the_factur_x_pdf_and_xml(
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert b"CrossIndustryInvoice" in xml.content
+
+
+def test_the_customer_contests_an_invoice_with_a_supporting_file_r_pay_2(
+    alpha: PortalCustomer,
+) -> None:
+    client = _client(alpha)
+    url = reverse("portal:dispute", args=[alpha.invoice_id])
+    assert "30 jours" in client.get(url).content.decode()
+    proof = SimpleUploadedFile("releve.pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n")
+    response = client.post(
+        url, {"contested_amount": "50.00", "grounds": "Acompte déjà réglé", "files": [proof]}
+    )
+    assert response.status_code == 302, response.content.decode()
+    dispute = disputes_of(alpha.customer).get()
+    assert dispute.contested_amount == Decimal("50.00")
+    assert dispute.opened_by == alpha.user
+    listing = client.get(reverse("portal:invoices")).content.decode()
+    assert "50,00 € contestés" in listing
+
+
+def test_a_dispute_without_a_supporting_file_is_refused(alpha: PortalCustomer) -> None:
+    url = reverse("portal:dispute", args=[alpha.invoice_id])
+    response = _client(alpha).post(url, {"contested_amount": "50.00", "grounds": "Erreur"})
+    assert response.status_code == 200
+    assert not disputes_of(alpha.customer).exists()

@@ -12,6 +12,7 @@ from syres.cli.contracts import contracts_group
 from syres.cli.customers import customers_group
 from syres.cli.invoice import invoice_group
 from syres.cli.orders import orders_group
+from syres.cli.payments import dunning_command, sepa_group
 from syres.cli.rate import rate_command
 from syres.cli.statements import statement_group
 from syres.cli.terms import terms_group
@@ -38,6 +39,8 @@ cli.add_command(contracts_group)
 cli.add_command(invoice_group)
 cli.add_command(rate_command)
 cli.add_command(usage_group)
+cli.add_command(dunning_command)
+cli.add_command(sepa_group)
 cli.add_command(bill_command)
 
 

@@ -55,4 +55,36 @@ def show_command(file: Path) -> None:
             click.echo(_describe(line))
 
 
+@click.command(name="import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--by", "username", default=None, help="Staff user the import is attributed to.")
+def import_command(file: Path, username: str | None) -> None:
+    """Import FILE (R-PAY-1): payments allocated, returned debits re-opened, the lines left
+    over listed; a malformed or already imported statement is refused whole."""
+    from syres.cli.django_setup import setup_django
+
+    setup_django()
+    from django.contrib.auth import get_user_model
+
+    from syres.payments.services import UnableToRecordPayment, import_statement
+
+    user = None
+    if username is not None:
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            raise click.ClickException(f"Utilisateur inconnu : {username}")
+    try:
+        report = import_statement(data=file.read_bytes(), file_name=file.name, by=user)
+    except UnableToRecordPayment as error:
+        click.echo(error.reason, err=True)
+        raise SystemExit(1) from error
+    lines = sum(statement.line_count for statement in report.statements)
+    click.echo(f"{file.name} : {lines} ligne(s), {report.matched} rapprochée(s)")
+    for incident in report.incidents:
+        click.echo(f"  Incident de paiement : {incident.reason_code} {incident.reason}")
+    for left in report.leftovers:
+        click.echo(f"  À traiter : ligne {left.line_ref} {format_eur(left.amount)} : {left.note}")
+
+
 statement_group.add_command(show_command)
+statement_group.add_command(import_command)

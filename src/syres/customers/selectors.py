@@ -36,7 +36,7 @@ __all__ = [
     "get_customer",
     "get_site",
     "order_refusal_reasons",
-    "pays_by_sepa_debit",
+    "pays_by_direct_debit",
     "personal_data",
     "personal_data_archive",
     "phone_numbers_of",
@@ -317,5 +317,5 @@ def find_customer_by_billing_email(billing_email: str) -> Customer | None:
     return Customer.objects.filter(billing_email=billing_email).order_by("pk").first()
 
 
-def pays_by_sepa_debit(customer: Customer) -> bool:
+def pays_by_direct_debit(customer: Customer) -> bool:
     return customer.payment_method == PaymentMethod.SEPA_DEBIT

@@ -13,6 +13,7 @@ from syres.demo.billing import load_billing_demo
 from syres.demo.contracts import load_contracts_demo
 from syres.demo.customers import load_customers
 from syres.demo.orders import load_catalog_demo, load_orders_demo
+from syres.demo.payments import load_payments_demo
 from syres.demo.portal import load_portal_demo
 from syres.demo.usage import load_usage_demo
 
@@ -43,4 +44,5 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     load_contracts_demo(by=staff, echo=echo)
     load_portal_demo(echo=echo)
     load_billing_demo(echo=echo)
+    load_payments_demo(by=staff, echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)

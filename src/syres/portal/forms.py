@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -79,3 +80,31 @@ class BankDetailsForm(forms.Form):
                 ),
                 required=True,
             )
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(each, initial) for each in data]
+        return [single(data, initial)]
+
+
+class DisputeForm(forms.Form):
+    contested_amount = forms.DecimalField(
+        label="Montant contesté TTC (€)", min_value=Decimal("0.01"), decimal_places=2
+    )
+    grounds = forms.CharField(
+        label="Motif de la contestation", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
+    )
+    files = MultipleFileField(
+        label="Justificatifs (PDF, JPEG ou PNG ; plusieurs fichiers possibles)"
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("factures/", views.invoices, name="invoices"),
     path("factures/<int:invoice_id>/facture.pdf", views.invoice_pdf, name="invoice_pdf"),
     path("factures/<int:invoice_id>/factur-x.xml", views.invoice_xml, name="invoice_xml"),
+    path("factures/<int:invoice_id>/contestation/", views.dispute, name="dispute"),
     path("contrats/<int:contract_id>/resiliation/", views.termination, name="termination"),
     path("donnees/", views.personal_data, name="personal_data"),
     path("donnees/export.zip", views.personal_data_export, name="personal_data_export"),

@@ -27,10 +27,13 @@ from syres.customers import services as customer_services
 from syres.domain.periods import Month
 from syres.domain.usage_gauges import BYTES_PER_MB, Gauge, LineUsage, usage_gauges
 from syres.equipment import selectors as equipment
+from syres.payments import selectors as payments
+from syres.payments import services as payment_services
 from syres.portal.access import customer_view
 from syres.portal.forms import (
     AddressForm,
     BankDetailsForm,
+    DisputeForm,
     RectificationForm,
     TerminationPreviewForm,
 )
@@ -225,7 +228,11 @@ def invoices(request: HttpRequest, *, customer: Any) -> HttpResponse:
     return render(
         request,
         "portal/invoices.html",
-        {"customer": customer, "rows": [(invoice, left.get(invoice.pk)) for invoice in rows]},
+        {
+            "customer": customer,
+            "rows": [(invoice, left.get(invoice.pk)) for invoice in rows],
+            "disputes": payments.disputes_of(customer),
+        },
     )
 
 
@@ -254,6 +261,49 @@ def invoice_xml(request: HttpRequest, invoice_id: int, *, customer: Any) -> Http
     response = HttpResponse(billing.invoice_xml(invoice), content_type="application/xml")
     response["Content-Disposition"] = f'attachment; filename="{invoice.number}.xml"'
     return response
+
+
+@customer_view
+def dispute(request: HttpRequest, invoice_id: int, *, customer: Any) -> HttpResponse:
+    """Contest an invoice within the window after its date, with supporting files (R-PAY-2);
+    the contested amount is held out of dunning until staff decides."""
+    invoice = _own_invoice(customer, invoice_id)
+    terms = load_terms()
+    deadline = invoice.issue_date + timedelta(days=terms.disputes.window_days)
+    form = DisputeForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            payment_services.open_dispute(
+                invoice=invoice,
+                contested_amount=data["contested_amount"],
+                grounds=data["grounds"],
+                files=[(upload.name, upload.read()) for upload in data["files"]],
+                opened_on=_today(),
+                by=request.user,
+                terms=terms,
+            )
+        except payment_services.UnableToHandleDispute as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"Votre contestation de la facture {invoice.number} est enregistrée ; "
+                "le montant contesté est suspendu jusqu'à notre décision.",
+            )
+            return redirect("portal:invoices")
+    return render(
+        request,
+        "portal/dispute.html",
+        {
+            "customer": customer,
+            "invoice": invoice,
+            "form": form,
+            "deadline": deadline,
+            "window_days": terms.disputes.window_days,
+            "late": _today() > deadline,
+        },
+    )
 
 
 @customer_view
@@ -379,7 +429,7 @@ def site_address(request: HttpRequest, site_id: int, *, customer: Any) -> HttpRe
 @customer_view
 def bank_details(request: HttpRequest, *, customer: Any) -> HttpResponse:
     """R-CUST-4: new bank details; a customer paying by SEPA debit signs a new mandate here."""
-    sepa = customers.pays_by_sepa_debit(customer)
+    sepa = customers.pays_by_direct_debit(customer)
     form = BankDetailsForm(request.POST or None, sepa=sepa)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
