@@ -1,5 +1,5 @@
 """A customer logs into the portal, chooses its own password (R-SEC-1), sees its consumption
-gauges and daily chart, downloads an invoice; in a real browser."""
+gauges and daily chart, downloads an invoice and contests it (R-PAY-2); in a real browser."""
 
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ def _customer_with_usage(data_dir: Path) -> None:
     create_portal_user(username="fromagerie", initial_password=FIRST_PASSWORD, customer=customer)
 
 
-def test_a_customer_changes_its_forced_password_sees_its_gauges_and_downloads_an_invoice(
+def test_a_customer_changes_its_password_sees_its_gauges_downloads_and_contests_an_invoice(
     live_server: object,
     page: Page,
     screenshot: Callable[[Page, str], Path],
@@ -113,3 +113,17 @@ def test_a_customer_changes_its_forced_password_sees_its_gauges_and_downloads_an
     download.save_as(saved)
     assert saved.read_bytes().startswith(b"%PDF-")
     assert download.suggested_filename.endswith(".pdf")
+
+    # R-PAY-2: within 30 days of the invoice date, with a supporting file.
+    page.get_by_role("link", name="Contester").first.click()
+    expect(page.get_by_text("jusqu'au")).to_be_visible()
+    page.get_by_label("Montant contesté TTC (€)").fill("50.00")
+    page.get_by_label("Motif de la contestation").fill("L'acompte a déjà été réglé par virement.")
+    proof = tmp_path / "preuve-virement.pdf"
+    proof.write_bytes(b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    page.get_by_label("Justificatifs").set_input_files(str(proof))
+    screenshot(page, "16-portal-dispute-form")
+    page.get_by_role("button", name="Envoyer la contestation").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre contestation de la facture")
+    expect(page.get_by_text("50,00 € contestés")).to_be_visible()
+    screenshot(page, "17-portal-dispute-recorded")

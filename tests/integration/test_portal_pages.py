@@ -192,7 +192,8 @@ def test_the_customer_contests_an_invoice_with_a_supporting_file_r_pay_2(
     assert "30 jours" in client.get(url).content.decode()
     proof = SimpleUploadedFile("releve.pdf", b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n")
     response = client.post(
-        url, {"contested_amount": "50.00", "grounds": "Acompte déjà réglé", "files": [proof]}
+        url,
+        {"contested_amount": "50.00", "grounds": "Acompte déjà réglé", "supporting_files": [proof]},
     )
     assert response.status_code == 302, response.content.decode()
     dispute = disputes_of(alpha.customer).get()

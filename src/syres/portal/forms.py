@@ -33,7 +33,7 @@ class RectificationForm(forms.Form):
 
     def __init__(self, *args: Any, customer: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        fields = {}
+        fields: dict[str, forms.Field] = {}
         for name in RECTIFIABLE_FIELDS:
             fields[name] = forms.CharField(
                 label=RECTIFIABLE_LABELS[name],
@@ -42,7 +42,7 @@ class RectificationForm(forms.Form):
                 initial=getattr(customer, name),
             )
         fields["note"] = self.fields["note"]
-        self.fields = fields  # type: ignore[assignment]
+        self.fields = fields
         self._customer = customer
 
     def changes(self) -> dict[str, str]:
@@ -105,6 +105,6 @@ class DisputeForm(forms.Form):
     grounds = forms.CharField(
         label="Motif de la contestation", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
-    files = MultipleFileField(
+    supporting_files = MultipleFileField(
         label="Justificatifs (PDF, JPEG ou PNG ; plusieurs fichiers possibles)"
     )

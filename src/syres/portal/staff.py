@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -19,6 +18,7 @@ from syres.contracts import selectors as contracts
 from syres.domain.money import ZERO
 from syres.domain.periods import Month
 from syres.orders import selectors as orders
+from syres.payments import selectors as payments
 from syres.terms import load_terms
 from syres.usage import selectors as usage
 
@@ -43,21 +43,16 @@ class OverdueGroup:
     total: Decimal
 
 
-def _overdue_by_age(*, today: date, steps: Sequence[Any]) -> list[OverdueGroup]:
-    """Overdue invoices grouped by the dunning step their age has reached (R-PAY-3)."""
-    overdue = billing.overdue_invoices(as_of=today)
-    left = billing.outstanding_amounts(overdue)
-    labels = ["En retard, avant le premier rappel"] + [
-        f"{step.label} (à partir de {step.days_after_due} jours)" for step in steps
-    ]
-    groups: list[list[Any]] = [[] for _ in labels]
-    for invoice in overdue:
-        age = (today - invoice.due_date).days
-        reached = sum(1 for step in steps if step.days_after_due <= age)
-        groups[reached].append(invoice)
+def _overdue_by_age(*, today: date) -> list[OverdueGroup]:
+    """Overdue invoices with an uncontested amount owed, by age (R-PAY-3)."""
+    overdue = payments.overdue_invoices(as_of=today)
     return [
-        OverdueGroup(label=label, invoices=group, total=sum((left[i.pk] for i in group), ZERO))
-        for label, group in zip(labels, groups, strict=True)
+        OverdueGroup(
+            label=label,
+            invoices=[o.invoice for o in overdue if o.age_bucket == label],
+            total=sum((o.dunnable_amount for o in overdue if o.age_bucket == label), ZERO),
+        )
+        for label, _, _ in payments.AGE_BUCKETS
     ]
 
 
@@ -77,7 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "month": month,
         "mrr": contracts.monthly_recurring_revenue(on=today),
         "issued": billing.invoices_issued(period=month),
-        "overdue": _overdue_by_age(today=today, steps=terms.dunning.steps),
+        "overdue": _overdue_by_age(today=today),
         "breaches": [b for b in breaches if b.breaches],
         "call_centre": [b for b in breaches if b.call_centre_flag],
         "order_states": orders.order_counts_by_state(),
@@ -87,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
         "gtr_warning_minutes": terms.portal.gtr_warning_minutes,
         "to_suspend": [b for b in breaches if b.call_centre_flag],
-        "to_resume": contracts.open_suspensions(),
+        "network_actions": payments.actions_to_do(),
         "data_actions": [a for a in _actions(str(month)) if a["action"] != "sms_notice"],
     }
     return render(request, "portal/staff_dashboard.html", context)

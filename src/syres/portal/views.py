@@ -16,7 +16,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -44,11 +43,11 @@ from syres.usage import selectors as usage
 class LoginView(auth_views.LoginView):
     template_name = "portal/login.html"
     redirect_authenticated_user = True
-    next_page = reverse_lazy("portal:home")
+    next_page = "portal:home"
 
 
 class LogoutView(auth_views.LogoutView):
-    next_page = reverse_lazy("portal:login")
+    next_page = "portal:login"
 
 
 def _today() -> date:
@@ -278,7 +277,7 @@ def dispute(request: HttpRequest, invoice_id: int, *, customer: Any) -> HttpResp
                 invoice=invoice,
                 contested_amount=data["contested_amount"],
                 grounds=data["grounds"],
-                files=[(upload.name, upload.read()) for upload in data["files"]],
+                files=[(upload.name, upload.read()) for upload in data["supporting_files"]],
                 opened_on=_today(),
                 by=request.user,
                 terms=terms,
