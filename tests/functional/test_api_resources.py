@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
 from syres.accounts.services import ensure_superuser
 from syres.api.scopes import SCOPES
@@ -111,3 +112,40 @@ def test_every_new_operation_is_in_the_openapi_document(client: Client) -> None:
         "/api/v1/usage/{period}/lines",
     ):
         assert path in paths
+
+
+def test_a_transfer_is_recorded_and_allocated_to_the_invoice_it_names_r_pay_1(
+    api: Client, alpha: PortalCustomer
+) -> None:
+    invoice = api.get(f"/api/v1/invoices/{alpha.invoice_id}").json()
+    response = api.post(
+        "/api/v1/payments",
+        {
+            "customer_id": alpha.customer.pk,
+            "method": "transfer",
+            "amount": invoice["amount_due"],
+            "received_on": str(timezone.localdate()),
+            "reference": "VIR ALPHA",
+            "invoice_number": invoice["number"],
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    listed = api.get("/api/v1/payments", {"customer_id": alpha.customer.pk}).json()["items"]
+    assert [p["reference"] for p in listed] == ["VIR ALPHA"]
+    assert api.get(f"/api/v1/invoices/{alpha.invoice_id}").json()["outstanding"] == "0.00"
+
+
+def test_a_future_payment_is_refused_with_the_reason(api: Client, alpha: PortalCustomer) -> None:
+    response = api.post(
+        "/api/v1/payments",
+        {
+            "customer_id": alpha.customer.pk,
+            "method": "cheque",
+            "amount": "10.00",
+            "received_on": "2099-01-01",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json() == {"detail": "La date de réception ne peut être future."}

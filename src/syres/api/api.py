@@ -10,7 +10,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from syres.api.auth import InsufficientScope
-from syres.api.routers import customers, invoices, orders, platforms, tokens, usage
+from syres.api.routers import customers, invoices, orders, payments, platforms, tokens, usage
 
 logger = logging.getLogger("syres.api")
 
@@ -71,4 +71,5 @@ api.add_router("/v1/", platforms.router)
 api.add_router("/v1/", customers.router)
 api.add_router("/v1/", orders.router)
 api.add_router("/v1/", invoices.router)
+api.add_router("/v1/", payments.router)
 api.add_router("/v1/", usage.router)
