@@ -20,9 +20,8 @@ from syres.usage.services import import_usage, save_line
 from tests.integration.billing_fixtures import deposit
 from tests.integration.customers_fixtures import company, staff_user
 
-# Serialized rollback restores the invoice number counters the flush removes.
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("flushable_invoices"),
 ]
 

@@ -19,9 +19,8 @@ from syres.orders.selectors import list_orders, list_quotes
 from tests.integration.customers_fixtures import company, complete_file, staff_user
 from tests.integration.orders_fixtures import catalog
 
-# Serialized rollback restores the invoice number counters the flush removes.
 pytestmark = [
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("flushable_invoices"),
 ]
 
