@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -68,7 +68,7 @@ def list_payments(request: HttpRequest, customer_id: QueryId) -> list[PaymentOut
     auth=[TokenAuth("payments:write")],
     summary="Enregistrer un virement, un chèque ou un mandat administratif reçu, et l'affecter",
 )
-def create_payment(request: HttpRequest, payload: PaymentIn) -> tuple[int, PaymentOut]:
+def create_payment(request: HttpRequest, payload: PaymentIn) -> Status[PaymentOut]:
     """Allocated to the invoice named first, then to the oldest due (R-PAY-1); recorded in the
     name of the token's user, who must be staff."""
     by = get_active_user(username=caller_of(request).username)
@@ -86,4 +86,4 @@ def create_payment(request: HttpRequest, payload: PaymentIn) -> tuple[int, Payme
         )
     except UnableToRecordPayment as error:
         raise HttpError(422, str(error)) from error
-    return 201, _out(payment)
+    return Status(201, _out(payment))
