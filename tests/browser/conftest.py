@@ -7,6 +7,7 @@ Playwright's own browser download is not available here; `scripts/test` installs
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -71,3 +72,26 @@ def screenshot(tmp_path: Path) -> Callable[[Page, str], Path]:
         return path
 
     return take
+
+
+@pytest.fixture
+def flushable_invoices(live_server: object) -> Iterator[None]:
+    """Issued invoices are read-only, deletion included (R-INV-3, database triggers). The
+    live-server tests end with a flush: PostgreSQL truncates, which row triggers do not see, but
+    SQLite deletes row by row. So on SQLite the no-delete triggers are dropped for the flush,
+    after the test, and created again before the next one."""
+    from django.db import connection
+
+    migration = importlib.import_module(
+        "syres.billing.migrations.0002_counters_and_read_only_invoices"
+    )
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        for statement in migration.SQLITE:
+            cursor.execute(statement.replace("CREATE TRIGGER", "CREATE TRIGGER IF NOT EXISTS", 1))
+    yield
+    with connection.cursor() as cursor:
+        for table in ("billing_invoice", "billing_invoiceline", "billing_invoicevat"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {table}_no_delete")

@@ -266,3 +266,16 @@ def test_quotes_and_orders_have_their_numbering_and_cgv_reference(terms: Terms) 
     assert "Conditions générales de vente" in terms.quotes.cgv_reference
     error = _refusal(SHIPPED_TEXT.replace('number_prefix = "DV"', 'number_prefix = "dv-1"', 1))
     assert any(key == "quotes.number_prefix" for key, _ in error.problems), error.problems
+
+
+def test_portal_warnings_are_policy_values_of_the_terms(terms: Terms) -> None:
+    """The portal's gauges warn from 80 % of a limit; the dashboard lists tickets 2 h from GTR."""
+    assert terms.portal.usage_warning_share == Decimal("0.80")
+    assert terms.portal.gtr_warning_minutes == 120
+
+
+def test_a_warning_share_above_one_is_refused() -> None:
+    error = _refusal(
+        SHIPPED_TEXT.replace("usage_warning_share = 0.80", "usage_warning_share = 1.5", 1)
+    )
+    assert any(k == "portal.usage_warning_share" for k, _ in error.problems), error.problems

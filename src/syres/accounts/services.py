@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 from fnmatch import fnmatchcase
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
@@ -91,6 +92,36 @@ def create_staff_user(
     )
     user.groups.set(groups)
     return user
+
+
+def create_portal_user(
+    *,
+    username: str,
+    initial_password: str,
+    customer: Any,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+) -> User:
+    """An account of the customer portal for one customer; its initial password is chosen by
+    SYRES, so the first login forces a personal one (R-SEC-1, CGV art. 12)."""
+    if User.objects.filter(username=username).exists():
+        raise UnableToCreateAccount(f"L'identifiant « {username} » est déjà pris.")
+    candidate = User(username=username, email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(initial_password, user=candidate)
+    except ValidationError as error:
+        raise UnableToCreateAccount(" ".join(error.messages)) from error
+    return User.objects.create_user(
+        username=username,
+        password=initial_password,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        customer=customer,
+        is_staff=False,
+        must_change_password=True,
+    )
 
 
 def record_personal_password(*, user: User, at: datetime | None = None) -> None:

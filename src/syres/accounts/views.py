@@ -37,4 +37,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             target, allowed_hosts={self.request.get_host()}
         ):
             return target
+        if getattr(self.request.user, "customer_id", None) is not None:
+            return str(reverse_lazy("portal:home"))
         return str(super().get_success_url())

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from syres.api.auth import InsufficientScope
-from syres.api.routers import platforms, tokens
+from syres.api.routers import customers, invoices, orders, payments, platforms, tokens, usage
 
 logger = logging.getLogger("syres.api")
 
@@ -49,6 +50,11 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, str(exc) or "introuvable")
 
 
+@api.exception_handler(ObjectDoesNotExist)
+def _no_such_object(request: HttpRequest, exc: ObjectDoesNotExist) -> HttpResponse:
+    return _error(request, 404, "introuvable")
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return _error(request, exc.status_code, str(exc))
@@ -62,3 +68,8 @@ def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 api.add_router("/v1/", tokens.router)
 api.add_router("/v1/", platforms.router)
+api.add_router("/v1/", customers.router)
+api.add_router("/v1/", orders.router)
+api.add_router("/v1/", invoices.router)
+api.add_router("/v1/", payments.router)
+api.add_router("/v1/", usage.router)

@@ -237,3 +237,10 @@ def unpaid_one_offs(service_refs: Iterable[str]) -> dict[str, dict[str, Decimal]
             line.amount * share
         )
     return unpaid
+
+
+def invoices_issued(*, period: Month) -> QuerySet[Invoice]:
+    """Invoices and credit notes issued during a month (staff dashboard)."""
+    return Invoice.objects.filter(
+        issue_date__gte=period.first_day, issue_date__lt=period.next().first_day
+    ).order_by("issue_date", "sequence")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -306,3 +306,30 @@ def gtr_of(ticket: Ticket) -> GtrOutcome | None:
     return gtr_outcome(
         reported_at=ticket.reported_at, restored_at=ticket.restored_at, support=load_terms().support
     )
+
+
+def monthly_recurring_revenue(*, on: date) -> Decimal:
+    """The monthly fees, excl. VAT, of every service delivered and not ended on `on` (staff
+    dashboard); a suspended service still counts (R-PAY-3: it is still billed)."""
+    services = Service.objects.filter(delivery_date__lte=on).exclude(end_date__lte=on)
+    return sum((service.monthly_fee for service in services), ZERO)
+
+
+def tickets_near_gtr(*, now: datetime, within_minutes: int) -> QuerySet[Ticket]:
+    """Open tickets whose GTR deadline falls before `now` + `within_minutes`, overdue ones
+    included (R-GTR-1)."""
+    return open_tickets().filter(gtr_deadline__lte=now + timedelta(minutes=within_minutes))
+
+
+def open_suspensions() -> QuerySet[Suspension]:
+    """Suspensions in force: each is to be lifted once its cause is (R-PAY-3)."""
+    return (
+        Suspension.objects.filter(end_at__isnull=True)
+        .select_related("service__contract__customer")
+        .order_by("start_at", "pk")
+    )
+
+
+def contract_of(customer: Any, *, contract_id: int) -> Contract | None:
+    """One of the customer's contracts; None for another customer's (portal isolation)."""
+    return Contract.objects.filter(customer=customer, pk=contract_id).first()

@@ -36,6 +36,7 @@ __all__ = [
     "get_customer",
     "get_site",
     "order_refusal_reasons",
+    "pays_by_direct_debit",
     "personal_data",
     "personal_data_archive",
     "phone_numbers_of",

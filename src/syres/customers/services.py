@@ -75,6 +75,18 @@ def _staff(
     return by
 
 
+def _staff_or_own_user(by: Any, customer: Customer) -> Any:
+    """A staff member, or one of the customer's own active portal users: the customer reports
+    its own changes (R-CUST-4) and signs its own mandate."""
+    if (
+        getattr(by, "is_authenticated", False)
+        and by.is_active
+        and getattr(by, "customer_id", None) == customer.pk
+    ):
+        return by
+    return _staff(by)
+
+
 def _checked(call: Any, **kwargs: Any) -> str:
     try:
         return str(call(**kwargs))
@@ -273,7 +285,7 @@ def record_sepa_mandate(
 ) -> SepaMandate:
     """Record the customer's signed SEPA mandate (unique reference, signature date) on its
     current bank identity; a previous mandate is revoked on the new one's signature date."""
-    _staff(by)
+    _staff_or_own_user(by, customer)
     now = _now(at)
     reference = reference.strip()
     if not _MANDATE_REFERENCE.fullmatch(reference):
@@ -576,8 +588,9 @@ def record_address_change(
     at: datetime | None = None,
 ) -> ChangeRecord:
     """A change of the customer's address (or of one site's), dated and attributed; the old
-    address stays in the record (R-CUST-4, CGV art. 5)."""
-    _staff(by)
+    address stays in the record (R-CUST-4, CGV art. 5). Staff, or the customer's own portal
+    user, records it."""
+    _staff_or_own_user(by, customer)
     _check_address(address)
     _refuse_if_ceased(customer)
     target: Customer | Site = customer
@@ -620,8 +633,9 @@ def record_bank_details_change(
     at: datetime | None = None,
 ) -> ChangeRecord:
     """A change of bank details (R-CUST-4): the new IBAN and BIC are checked (R-CUST-1); a
-    customer paying by SEPA debit signs a new mandate, which revokes the old one."""
-    _staff(by)
+    customer paying by SEPA debit signs a new mandate, which revokes the old one. Staff, or the
+    customer's own portal user, records it."""
+    _staff_or_own_user(by, customer)
     _refuse_if_ceased(customer)
     now = _now(at)
     bank = _bank_identity(iban=iban, bic=bic)
@@ -712,11 +726,7 @@ def rectify_customer(
     values in a change record. Address and bank details have their own changes (R-CUST-4).
     `by` is a staff member, or one of the customer's own portal users. Returns None when
     nothing differs."""
-    is_own_user = getattr(by, "is_authenticated", False) and (
-        getattr(by, "customer_id", None) == customer.pk and by.is_active
-    )
-    if not is_own_user:
-        _staff(by)
+    _staff_or_own_user(by, customer)
     unknown = sorted(set(changes) - set(RECTIFIABLE_FIELDS))
     if unknown:
         raise UnableToRecordCustomer(

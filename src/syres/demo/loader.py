@@ -14,6 +14,7 @@ from syres.demo.contracts import load_contracts_demo
 from syres.demo.customers import load_customers
 from syres.demo.orders import load_catalog_demo, load_orders_demo
 from syres.demo.payments import load_payments_demo
+from syres.demo.portal import load_portal_demo
 from syres.demo.usage import load_usage_demo
 
 DEMO_STAFF_USERNAME = "admin"
@@ -41,6 +42,7 @@ def load_demo(*, echo: Callable[[str], None]) -> DemoReport:
     load_orders_demo(by=staff, echo=echo)
     load_usage_demo(echo=echo)
     load_contracts_demo(by=staff, echo=echo)
+    load_portal_demo(echo=echo)
     load_billing_demo(echo=echo)
     load_payments_demo(by=staff, echo=echo)
     return DemoReport(staff_username=DEMO_STAFF_USERNAME, staff_password=password)

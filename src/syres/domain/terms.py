@@ -244,6 +244,13 @@ class Security(_Terms):
     pin_max_length: PositiveCount
 
 
+class Portal(_Terms):
+    """What the customer portal and the staff dashboard warn about (policy values)."""
+
+    usage_warning_share: Share  # a gauge warns from this share of its limit
+    gtr_warning_minutes: PositiveCount  # the dashboard lists tickets this close to their GTR
+
+
 class Retention(_Terms):
     """How long data is kept (SPEC R-DATA-3)."""
 
@@ -472,6 +479,7 @@ class Terms(_Terms):
     payments: Payments
     dunning: Dunning
     security: Security
+    portal: Portal
     retention: Retention
     support: Support
     rating: Rating

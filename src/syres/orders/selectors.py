@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 
 from syres.customers.selectors import get_customer
 from syres.domain import orders as rules
@@ -231,6 +231,22 @@ def quote_document(*, quote_id: int) -> QuoteDocument:
 def quote_pdf(*, quote_id: int, terms: Terms | None = None) -> bytes:
     """The quote as the PDF the customer signs."""
     return render_quote_pdf(document=quote_document(quote_id=quote_id), terms=terms or load_terms())
+
+
+def order_counts_by_state() -> list[tuple[str, str, int]]:
+    """(state, French label, number of orders) for every state, for the staff dashboard."""
+    counts = dict(
+        Order.objects.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    return [(state.value, str(state.label), counts.get(state.value, 0)) for state in OrderState]
+
+
+def list_orders(*, customer_id: int | None = None) -> QuerySet[Order]:
+    """Orders, newest first; only one customer's when `customer_id` is given."""
+    orders = Order.objects.select_related("customer").order_by("-created_at", "-pk")
+    if customer_id is not None:
+        orders = orders.filter(customer_id=customer_id)
+    return orders
 
 
 def orders_with_one_off_amounts() -> QuerySet[Order]:

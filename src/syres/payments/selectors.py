@@ -321,3 +321,12 @@ def suspension_candidates(*, period: str) -> list[SuspensionCandidate]:
             )
         )
     return result
+
+
+def disputes_of(customer: Any) -> QuerySet[Dispute]:
+    """The customer's disputes, newest first (portal)."""
+    return (
+        Dispute.objects.filter(invoice__customer=customer)
+        .select_related("invoice")
+        .order_by("-opened_on", "-pk")
+    )

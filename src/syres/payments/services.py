@@ -688,8 +688,15 @@ def open_dispute(
 ) -> Dispute:
     """Open a dispute on an invoice within the window, deadline inclusive (R-PAY-2): the
     contested amount is held out of dunning, the rest stays due. The supporting files are
-    checked like the subscription pieces (type read from the bytes, size within the terms)."""
-    _staff(by, UnableToHandleDispute)
+    checked like the subscription pieces (type read from the bytes, size within the terms).
+    Staff opens it, or the customer itself from the portal (one of its own active users)."""
+    own_user = (
+        getattr(by, "is_authenticated", False)
+        and by.is_active
+        and getattr(by, "customer_id", None) == invoice.customer_id
+    )
+    if not own_user:
+        _staff(by, UnableToHandleDispute)
     terms = terms or load_terms()
     policy = terms.subscription
     for name, content in files:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from django.conf import settings
@@ -58,6 +62,72 @@ def rated_detail(
     if not path.exists():
         return None
     return pl.read_parquet(path).filter(pl.col("line") == identifier)
+
+
+def lines_named(identifiers: Iterable[str]) -> QuerySet[Line]:
+    """The lines of these identifiers (a customer's: its services' line numbers, from
+    `syres.contracts.selectors.usage_lines_of`)."""
+    return Line.objects.filter(identifier__in=list(identifiers)).order_by("identifier")
+
+
+@dataclass(frozen=True)
+class DetailFigures:
+    """What the aggregates do not hold, read from a line's rated detail of one month."""
+
+    sms_distinct_numbers: int
+    data_bytes_by_zone: dict[str, int]
+    # (day, outgoing voice seconds, SMS, data bytes), one row per day with usage
+    daily: list[tuple[date, int, int, int]]
+
+
+def detail_figures(
+    *, period: str, identifier: str, data_dir: Path | None = None
+) -> DetailFigures | None:
+    """Per-zone data, SMS recipients and the usage of each day of a line's month (SPEC §5);
+    None when the month has no detail (never imported, or purged, R-DATA-3)."""
+    detail = rated_detail(period=period, identifier=identifier, data_dir=data_dir)
+    if detail is None:
+        return None
+    kind = pl.col("kind").cast(pl.String)
+    sms = detail.filter(kind == "sms")
+    data = detail.filter(kind == "data")
+    by_zone = data.group_by(pl.col("zone").cast(pl.String)).agg(pl.col("bytes").sum())
+    daily = (
+        detail.with_columns(
+            day=pl.col("start").dt.convert_time_zone("Europe/Paris").dt.date(),
+        )
+        .group_by("day")
+        .agg(
+            seconds=pl.when(kind == "voice").then(pl.col("duration_s")).otherwise(0).sum(),
+            sms=(kind == "sms").sum(),
+            bytes=pl.col("bytes").fill_null(0).sum(),
+        )
+        .sort("day")
+    )
+    return DetailFigures(
+        sms_distinct_numbers=sms.get_column("callee").drop_nulls().n_unique(),
+        data_bytes_by_zone={
+            str(zone): int(total) for zone, total in by_zone.iter_rows() if zone is not None
+        },
+        daily=[
+            (row["day"], int(row["seconds"]), int(row["sms"]), int(row["bytes"]))
+            for row in daily.iter_rows(named=True)
+        ],
+    )
+
+
+def breaches_of_month(*, period: str) -> QuerySet[LineMonth]:
+    """The lines of a month beyond a fair-use limit or flagged for call-centre activity
+    (R-SIP-6, R-SIP-7), for the staff dashboard."""
+    return line_months(period=period).exclude(breaches="", call_centre_flag=False)
+
+
+def actions_of_month(*, period: str, data_dir: Path | None = None) -> list[dict[str, Any]]:
+    """The actions the rating asked for in a month (block data, SMS notice, throttle…)."""
+    path = period_dir(period=period, data_dir=data_dir) / "actions.csv"
+    if not path.exists():
+        return []
+    return pl.read_csv(path, infer_schema_length=0).to_dicts()
 
 
 def billable_calls(*, period: str, data_dir: Path | None = None) -> pl.DataFrame | None:
