@@ -319,3 +319,33 @@ def test_the_embedded_xml_is_read_back_by_factur_x(facturx_documents: dict[str, 
     filename, xml = facturx.get_xml_from_pdf(document.pdf, check_xsd=True)
     assert (filename, xml) == ("factur-x.xml", document.xml)
     assert Path(document.filename).suffix == ".pdf"
+
+
+def test_a_late_charges_invoice_is_outside_the_scope_of_vat_with_its_exemption_reason(
+    facturx_documents: dict[str, FacturX], documents: dict[str, InvoiceDocument]
+) -> None:
+    """R-PAY-3, BR-O-*: category O on every line and in the breakdown, VATEX-EU-O and its text,
+    no rate anywhere, VAT 0; the worked example of docs/payments.md: 14,47 € + 40,00 €."""
+    document = documents["late_charges"]
+    xml = facturx_documents["late_charges"].xml
+    assert xpath(xml, "//ram:CategoryCode") == ["O", "O", "O"]
+    assert xpath(xml, "//ram:RateApplicablePercent") == []
+    breakdown = "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+    assert xpath(xml, f"{breakdown}/ram:ExemptionReasonCode") == ["VATEX-EU-O"]
+    assert xpath(xml, f"{breakdown}/ram:ExemptionReason") == ["Hors champ d'application de la TVA"]
+    assert xpath(xml, f"{breakdown}/ram:BasisAmount") == ["54.47"]
+    assert xpath(xml, f"{breakdown}/ram:CalculatedAmount") == ["0.00"]
+    assert xpath(xml, "//ram:TaxTotalAmount") == ["0.00"]
+    assert xpath(xml, "//ram:GrandTotalAmount") == ["54.47"]
+    assert document.due_date == document.issue_date  # payable on receipt
+
+
+def test_the_late_charges_pdf_says_outside_the_scope_of_vat_and_the_legal_basis(
+    facturx_documents: dict[str, FacturX],
+) -> None:
+    """R-PAY-3: the mention of category O and articles L441-10 / D441-5 are printed."""
+    text = pdf_text(facturx_documents["late_charges"].pdf)
+    assert "Hors champ d'application de la TVA" in text
+    assert "L441-10" in text
+    assert "D441-5" in text
+    assert "pénalités de retard et indemnité forfaitaire" in text.lower()

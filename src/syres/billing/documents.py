@@ -40,7 +40,7 @@ from lxml import etree  # type: ignore[import-untyped]
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import StreamObject
 
-from syres.domain.billing import InvoiceDocument, InvoiceKind, PaymentMethod
+from syres.domain.billing import InvoiceDocument, InvoiceKind, PaymentMethod, VatCategory
 from syres.domain.money import format_eur
 from syres.domain.periods import PARIS, add_days
 
@@ -137,9 +137,14 @@ def cii_xml(document: InvoiceDocument) -> bytes:
         tax.calculated_amount = rate.tax
         tax.basis_amount = rate.base
         tax.type_code = "VAT"
-        tax.category_code = "S"
-        tax.rate_applicable_percent = _percent(rate.rate)
-        if document.kind is not InvoiceKind.CREDIT_NOTE:
+        tax.category_code = rate.category.value
+        if rate.category is VatCategory.OUTSIDE_SCOPE:
+            # BR-O-10: exemption reason text and code; BR-O-09: no rate.
+            tax.exemption_reason = rate.exemption_reason
+            tax.exemption_reason_code = rate.exemption_code
+        else:
+            tax.rate_applicable_percent = _percent(rate.rate)
+        if rate.category is VatCategory.STANDARD and document.kind is not InvoiceKind.CREDIT_NOTE:
             # Services: VAT is due on receipt of payment ("TVA sur les encaissements").
             tax.due_date_type_code = "72" if document.business_process[0] == "S" else "5"
         settlement.trade_tax.add(tax)
@@ -178,8 +183,9 @@ def cii_xml(document: InvoiceDocument) -> bytes:
             item.agreement.net.basis_quantity = (line.base_quantity, line.unit_code)
         item.delivery.billed_quantity = (line.quantity, line.unit_code)
         item.settlement.trade_tax.type_code = "VAT"
-        item.settlement.trade_tax.category_code = "S"
-        item.settlement.trade_tax.rate_applicable_percent = _percent(line.vat_rate)
+        item.settlement.trade_tax.category_code = line.vat_category.value
+        if line.vat_category is VatCategory.STANDARD:
+            item.settlement.trade_tax.rate_applicable_percent = _percent(line.vat_rate)
         if line.period is not None:
             item.settlement.period.start = line.period.start
             item.settlement.period.end = add_days(line.period.end, -1)
@@ -203,7 +209,9 @@ def _seller(doc: Document, document: InvoiceDocument) -> None:
     party.address.city_name = seller.address.city
     party.address.country_id = seller.address.country
     party.electronic_address.uri_ID = ("0225", seller.siren)
-    party.tax_registrations.add(TaxRegistration(id=("VA", seller.vat_number)))
+    if not document.outside_vat_scope:
+        # BR-O-02: an invoice outside the scope of VAT carries no VAT identifier.
+        party.tax_registrations.add(TaxRegistration(id=("VA", seller.vat_number)))
 
 
 def _buyer(doc: Document, document: InvoiceDocument) -> None:
@@ -224,7 +232,7 @@ def _buyer(doc: Document, document: InvoiceDocument) -> None:
     party.address.city_name = buyer.address.city
     party.address.country_id = buyer.address.country
     party.electronic_address.uri_ID = buyer.electronic_address
-    if buyer.vat_number:
+    if buyer.vat_number and not document.outside_vat_scope:
         party.tax_registrations.add(TaxRegistration(id=("VA", buyer.vat_number)))
     if buyer.public_administration:
         # Chorus Pro routes the invoice on the service code (BT-10) and the engagement (BT-13).
@@ -301,7 +309,11 @@ def render_data(document: InvoiceDocument) -> dict[str, object]:
                 "label": line.label,
                 "quantity": f"{quantity} {unit}".strip(),
                 "unit_price": price,
-                "vat": f"{_fr_quantity(line.vat_rate * 100)} %",
+                "vat": (
+                    f"{_fr_quantity(line.vat_rate * 100)} %"
+                    if line.vat_category is VatCategory.STANDARD
+                    else "Hors champ"
+                ),
                 "amount": format_eur(line.amount),
             }
         )
@@ -385,7 +397,11 @@ def render_data(document: InvoiceDocument) -> dict[str, object]:
         "lines": lines,
         "vat": [
             {
-                "rate": f"{_fr_quantity(rate.rate * 100)} %",
+                "rate": (
+                    f"{_fr_quantity(rate.rate * 100)} %"
+                    if rate.category is VatCategory.STANDARD
+                    else f"{rate.exemption_reason} ({rate.exemption_code})"
+                ),
                 "base": format_eur(rate.base),
                 "tax": format_eur(rate.tax),
             }

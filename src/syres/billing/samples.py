@@ -18,6 +18,7 @@ from syres.domain.billing import (
     InvoiceDocument,
     InvoiceKind,
     InvoiceLine,
+    LateCharge,
     LineCategory,
     PostalAddress,
     Series,
@@ -31,6 +32,7 @@ from syres.domain.billing import (
     document_number,
     full_credit_note,
     intermediate_invoice,
+    late_charges_invoice,
     monthly_invoice,
     one_off_line,
     series_prefix,
@@ -45,6 +47,7 @@ SAMPLE_KINDS = (
     "deposit",
     "balance",
     "intermediate",
+    "late_charges",
     "credit_note",
     "public_administration",
 )
@@ -167,6 +170,31 @@ def sample_document(
             payment=payment,
             terms=terms,
             call_details=_calls(rng, period=Month(2026, 11), count=calls),
+        )
+    if kind == "late_charges":
+        # The worked example of docs/payments.md: 1 200 € due 31/03/2026, 400 € paid on 20/04,
+        # the rest on 15/05 → penalty 14,47 € and the 40 € indemnity, outside the scope of VAT.
+        late = f"{prefix}-000042"
+        return late_charges_invoice(
+            number=number,
+            issue_date=date(2026, 5, 18),
+            buyer=buyer,
+            charges=[
+                LateCharge(
+                    late_invoice_number=late,
+                    label=f"Pénalités de retard — facture {late} (45 jours de retard)",
+                    amount=Decimal("14.47"),
+                    detail="art. L441-10 du Code de commerce",
+                ),
+                LateCharge(
+                    late_invoice_number=late,
+                    label=f"Indemnité forfaitaire pour frais de recouvrement — facture {late}",
+                    amount=terms.invoicing.recovery_indemnity,
+                    detail="art. D441-5 du Code de commerce",
+                ),
+            ],
+            payment=payment,
+            terms=terms,
         )
     raise ValueError(f"unknown sample kind {kind!r}; expected one of {', '.join(SAMPLE_KINDS)}")
 

@@ -45,6 +45,14 @@ def get_invoice(invoice_id: int) -> Invoice:
     return Invoice.objects.select_related("customer").get(pk=invoice_id)
 
 
+LATE_CHARGES_SOURCE_PREFIX = "late_charges:"
+
+
+def is_late_charges_invoice(invoice: Invoice) -> bool:
+    """An invoice of late-payment penalties and indemnities (R-PAY-3, category O)."""
+    return invoice.source.startswith(LATE_CHARGES_SOURCE_PREFIX)
+
+
 def invoice_by_number(number: str) -> Invoice | None:
     return Invoice.objects.filter(number=number.strip().upper()).first()
 

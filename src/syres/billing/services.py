@@ -307,6 +307,50 @@ def issue_intermediate_invoice(
     return invoice
 
 
+def late_charges_source(*, issue_date: date) -> str:
+    """The `source` of the late-charges invoice of a dunning run date (one per customer)."""
+    return f"{selectors.LATE_CHARGES_SOURCE_PREFIX}{issue_date.isoformat()}"
+
+
+def issue_late_charges_invoice(
+    *,
+    customer: Any,
+    issue_date: date,
+    charges: Sequence[rules.LateCharge],
+    terms: Terms | None = None,
+    at: datetime | None = None,
+) -> Invoice | None:
+    """The invoice of a customer's late-payment penalties and recovery indemnities for the
+    dunning run of `issue_date` (R-PAY-3, L441-10, D441-5): its own intermediate invoice,
+    payable on receipt, only lines outside the scope of VAT (category O), numbered in the
+    invoice series like every invoice. Runs in the caller's transaction so the caller marks
+    what it billed atomically. Returns None when this customer already has the late-charges
+    invoice of that date (a rerun issues nothing new)."""
+    terms = terms or load_terms()
+    source = late_charges_source(issue_date=issue_date)
+    if Invoice.objects.filter(customer=customer, source=source).exists():
+        return None
+    buyer, payment = buyer_of(customer), payment_of(customer, terms=terms)
+    invoice = issue_document(
+        customer=customer,
+        kind=rules.InvoiceKind.INTERMEDIATE,
+        issue_date=issue_date,
+        source=source,
+        build=lambda number: rules.late_charges_invoice(
+            number=number,
+            issue_date=issue_date,
+            buyer=buyer,
+            charges=charges,
+            payment=payment,
+            terms=terms,
+        ),
+        terms=terms,
+        at=at,
+    )
+    _after_commit([invoice.pk])
+    return invoice
+
+
 def _after_commit(invoice_ids: list[int]) -> None:
     """Documents and e-mail once the issuing transaction is committed; a failure here is
     logged and retried by the next run, never undoing the issued invoice."""

@@ -25,6 +25,7 @@ from syres.domain.billing import (
     PaymentMethod,
     PostalAddress,
     SellerIdentity,
+    VatCategory,
 )
 from syres.domain.periods import Period
 
@@ -106,6 +107,7 @@ def document_to_json(document: InvoiceDocument) -> dict[str, Any]:
                 "unit_code": line.unit_code,
                 "unit_price": _d(line.unit_price),
                 "vat_rate": _d(line.vat_rate),
+                "vat_category": line.vat_category.value,
                 "base_quantity": _d(line.base_quantity),
                 "period": _period(line.period),
                 "service_ref": line.service_ref,
@@ -197,6 +199,8 @@ def document_from_json(data: dict[str, Any]) -> InvoiceDocument:
                 unit_code=line["unit_code"],
                 unit_price=Decimal(line["unit_price"]),
                 vat_rate=Decimal(line["vat_rate"]),
+                # Snapshots stored before category O existed are all standard rate.
+                vat_category=VatCategory(line.get("vat_category", "S")),
                 base_quantity=Decimal(line["base_quantity"]),
                 period=_to_period(line["period"]),
                 service_ref=line["service_ref"],

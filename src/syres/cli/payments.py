@@ -77,6 +77,10 @@ def dunning_command(as_of: datetime | None, username: str | None) -> None:
         click.echo(f"Action réseau à faire : {action.get_kind_display()} {action.services}")
     for number in report.terminations:
         click.echo(f"Résiliation pour impayé : facture {number}")
+    for number in report.late_charge_invoices:
+        click.echo(f"Facture de pénalités de retard et indemnité émise : {number}")
+    for refusal in report.late_charge_refusals:
+        click.echo(f"Pénalités non facturées : {refusal}")
     if report.paused_customers:
         click.echo(f"Clients en pause de relance : {report.paused_customers}")
 

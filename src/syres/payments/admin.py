@@ -377,6 +377,25 @@ class PaymentIncidentAdmin(_ReadOnly, _Admin):
 class LateChargeAdmin(_ReadOnly, _Admin):
     list_display = ("invoice", "kind", "amount", "days_late", "computed_on", "billed_number")
     list_filter = ("kind",)
+    actions = ("invoice_charges",)
+
+    @admin.action(description="Facturer maintenant les pénalités et indemnités de ces clients")
+    def invoice_charges(self, request: HttpRequest, queryset: QuerySet[LateCharge]) -> None:
+        """R-PAY-3: the same service as the dunning run, dated today (one invoice per customer
+        and day; what is already invoiced is not invoiced again)."""
+        today = timezone.now().astimezone(PARIS).date()
+        customer_ids = sorted(set(queryset.values_list("invoice__customer", flat=True)))
+        for customer_id in customer_ids:
+            customer = customer_selectors.get_customer(customer_id)
+            try:
+                issued = services.invoice_late_charges(customer=customer, as_of=today)
+            except (UnableToRecordPayment, services.UnableToBill) as error:
+                messages.warning(request, f"{customer} : {error.reason}")
+                continue
+            if issued is None:
+                messages.info(request, f"{customer} : rien de nouveau à facturer aujourd'hui.")
+            else:
+                messages.success(request, f"{customer} : facture {issued.number} émise.")
 
 
 # --- statements --------------------------------------------------------------------------------

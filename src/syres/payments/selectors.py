@@ -235,6 +235,13 @@ def pauses_of(customer: Any) -> QuerySet[DunningPause]:
     return DunningPause.objects.filter(customer=customer).order_by("start_date", "pk")
 
 
+def bears_late_charges(invoice: Any) -> bool:
+    """Whether a late payment of `invoice` costs penalties and the indemnity and it is dunned
+    (R-PAY-3): not an invoice of late charges itself, so that penalties never bear penalties
+    (anatocism, art. 1343-2 C. civ.) and the D441-5 indemnity is never charged on an indemnity."""
+    return not billing_selectors.is_late_charges_invoice(invoice)
+
+
 def late_charges_to_invoice() -> QuerySet[LateCharge]:
     """Penalties and indemnities not yet invoiced (R-PAY-3), for billing to pick up."""
     return LateCharge.objects.filter(invoiced_at__isnull=True).order_by("computed_on", "pk")

@@ -207,6 +207,8 @@ def _record_late_charges_if_settled(invoice: Any, *, paid_on: date) -> None:
     """Once a late invoice is paid, its penalty up to the payment and the indemnity are due."""
     if selectors.open_amount(invoice) > ZERO or paid_on <= selectors.due_date_of(invoice):
         return
+    if not selectors.bears_late_charges(invoice):
+        return
     if LateCharge.objects.filter(invoice=invoice).filter(kind=LateChargeKind.PENALTY).exists():
         return
     record_late_charges(invoice=invoice, as_of=paid_on)
@@ -217,7 +219,9 @@ def record_late_charges(
 ) -> list[LateCharge]:
     """Compute the late-payment penalty up to `as_of` and the recovery indemnity of a late
     invoice with the domain (L441-10, D441-5; R-PAY-3) and record them for billing to invoice.
-    Each is recorded once per invoice."""
+    Each is recorded once per invoice; an invoice of late charges bears none."""
+    if not selectors.bears_late_charges(invoice):
+        return []
     terms = terms or load_terms()
     payments = [
         penalty_rules.LatePayment(paid_on=a.payment.received_on, amount=a.amount)
@@ -272,6 +276,76 @@ def mark_late_charge_invoiced(*, charge: LateCharge, invoice_number: str, at: da
     charge.billed_number = invoice_number
     charge.invoiced_at = at
     charge.save(update_fields=["billed_number", "invoiced_at"])
+
+
+UnableToBill = billing_services.UnableToBill
+
+
+def _late_charge_for_billing(charge: LateCharge) -> billing_rules.LateCharge:
+    number = charge.invoice.number
+    if charge.kind == LateChargeKind.PENALTY:
+        label = f"Pénalités de retard — facture {number} ({charge.days_late} jours de retard)"
+        detail = "art. L441-10 du Code de commerce"
+    else:
+        label = f"Indemnité forfaitaire pour frais de recouvrement — facture {number}"
+        detail = "art. D441-5 du Code de commerce"
+    return billing_rules.LateCharge(
+        late_invoice_number=number, label=label, amount=charge.amount, detail=detail
+    )
+
+
+def invoice_late_charges(
+    *, customer: Any, as_of: date, terms: Terms | None = None, at: datetime | None = None
+) -> Any | None:
+    """Invoice a customer's pending penalties and indemnities (R-PAY-3, L441-10, D441-5) on one
+    late-charges invoice dated `as_of` (billing's `issue_late_charges_invoice`: category O,
+    payable on receipt) and mark them invoiced in the same transaction. One invoice per
+    customer and date: a rerun, or nothing pending, issues nothing (returns None)."""
+    at = at or timezone.now()
+    with transaction.atomic():
+        pending = list(
+            LateCharge.objects.select_for_update()
+            .filter(invoice__customer=customer, invoiced_at__isnull=True)
+            .select_related("invoice")
+            .order_by("invoice__number", "-kind")  # the penalty, then the indemnity
+        )
+        if not pending:
+            return None
+        issued = billing_services.issue_late_charges_invoice(
+            customer=customer,
+            issue_date=as_of,
+            charges=[_late_charge_for_billing(charge) for charge in pending],
+            terms=terms,
+            at=at,
+        )
+        if issued is None:
+            return None
+        for charge in pending:
+            mark_late_charge_invoiced(charge=charge, invoice_number=issued.number, at=at)
+    return issued
+
+
+def invoice_all_late_charges(
+    *, as_of: date, terms: Terms | None = None, at: datetime | None = None
+) -> tuple[list[Any], list[str]]:
+    """`invoice_late_charges` for every customer with pending charges: the invoices issued and
+    the refusals (customer and reason), one customer's refusal never stopping the others."""
+    terms = terms or load_terms()
+    customer_ids = sorted(
+        set(selectors.late_charges_to_invoice().values_list("invoice__customer", flat=True))
+    )
+    issued, refused = [], []
+    for customer_id in customer_ids:
+        customer = customer_selectors.get_customer(customer_id)
+        try:
+            invoice = invoice_late_charges(customer=customer, as_of=as_of, terms=terms, at=at)
+        except UnableToBill as error:
+            logger.warning("late charges of %s not invoiced: %s", customer, error.reason)
+            refused.append(f"{customer} : {error.reason}")
+            continue
+        if invoice is not None:
+            issued.append(invoice)
+    return issued, refused
 
 
 # --- bank statements (R-PAY-1) -----------------------------------------------------------------
@@ -1104,6 +1178,8 @@ class DunningReport:
     actions: list[NetworkAction] = field(default_factory=list)
     terminations: list[str] = field(default_factory=list)
     paused_customers: int = 0
+    late_charge_invoices: list[str] = field(default_factory=list)
+    late_charge_refusals: list[str] = field(default_factory=list)
 
 
 def _dunning_email(step: DunningStep) -> EmailMessage:
@@ -1186,6 +1262,9 @@ def run_dunning(
         if progress is not None:
             progress(position, len(overdue_list))
         invoice = overdue.invoice
+        if not selectors.bears_late_charges(invoice):
+            # Collected like any invoice (debits, transfers), but never dunned: see the selector.
+            continue
         customer = invoice.customer
         if customer.pk not in paused:
             paused[customer.pk] = _is_paused(customer, as_of)
@@ -1209,6 +1288,11 @@ def run_dunning(
                 # A concurrent run recorded this step first (unique per invoice and step).
                 continue
             report.steps.append(done)
+    # The indemnities the reminders just recorded, and the penalties recorded at payment,
+    # are invoiced on the run's date (R-PAY-3).
+    issued, refused = invoice_all_late_charges(as_of=as_of, terms=terms)
+    report.late_charge_invoices = [invoice.number for invoice in issued]
+    report.late_charge_refusals = refused
     if not send_emails:
         return report
     unsent = DunningStep.objects.filter(

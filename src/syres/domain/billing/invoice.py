@@ -13,7 +13,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from syres.domain.billing.lines import InvoiceLine, LineCategory, deposit_line, month_label
+from syres.domain.billing.lines import (
+    InvoiceLine,
+    LineCategory,
+    VatCategory,
+    deposit_line,
+    late_charge_line,
+    month_label,
+)
 from syres.domain.money import ZERO, quantize_eur
 from syres.domain.periods import Month, Period
 from syres.domain.terms import Rating, Seller, Terms
@@ -86,6 +93,7 @@ class IntermediateReason(StrEnum):
     PAYMENT_INCIDENT = "payment_incident"
     TERMINATION = "termination"
     INSOLVENCY = "insolvency"
+    LATE_CHARGES = "late_charges"
 
     @property
     def label(self) -> str:
@@ -94,6 +102,7 @@ class IntermediateReason(StrEnum):
             IntermediateReason.PAYMENT_INCIDENT: "incident de paiement",
             IntermediateReason.TERMINATION: "résiliation de tout ou partie du contrat",
             IntermediateReason.INSOLVENCY: "procédure collective",
+            IntermediateReason.LATE_CHARGES: "pénalités de retard et indemnité forfaitaire",
         }[self]
 
 
@@ -214,21 +223,38 @@ def bank_transfer(*, terms: Terms) -> PaymentMeans:
 
 @dataclass(frozen=True)
 class VatBreakdown:
-    """One VAT rate: its base and its tax, rounded half-up to the cent once (R-INV-2)."""
+    """One VAT category and rate: its base and its tax, rounded half-up to the cent once
+    (R-INV-2). Category O (outside the scope of VAT) has rate 0 and tax 0 (BR-O-08, BR-O-09)."""
 
     rate: Decimal
     base: Decimal
     tax: Decimal
+    category: VatCategory = VatCategory.STANDARD
+
+    @property
+    def exemption_reason(self) -> str:
+        return self.category.exemption_reason
+
+    @property
+    def exemption_code(self) -> str:
+        return self.category.exemption_code
 
 
 def vat_breakdown(*, lines: Iterable[InvoiceLine]) -> tuple[VatBreakdown, ...]:
-    """Group line amounts per VAT rate; the tax of each rate is `quantize_eur(base × rate)`."""
-    bases: dict[Decimal, Decimal] = {}
+    """Group line amounts per VAT category and rate; the tax of each group is
+    `quantize_eur(base × rate)`, 0 for category O."""
+    bases: dict[tuple[VatCategory, Decimal], Decimal] = {}
     for line in lines:
-        bases[line.vat_rate] = bases.get(line.vat_rate, ZERO) + line.amount
+        key = (line.vat_category, line.vat_rate)
+        bases[key] = bases.get(key, ZERO) + line.amount
     return tuple(
-        VatBreakdown(rate=rate, base=base, tax=quantize_eur(base * rate))
-        for rate, base in sorted(bases.items(), reverse=True)
+        VatBreakdown(
+            rate=rate,
+            base=base,
+            tax=quantize_eur(ZERO if category is VatCategory.OUTSIDE_SCOPE else base * rate),
+            category=category,
+        )
+        for (category, rate), base in sorted(bases.items(), key=lambda kv: kv[0][1], reverse=True)
     )
 
 
@@ -367,6 +393,11 @@ class InvoiceDocument:
     def __post_init__(self) -> None:
         if not self.lines:
             raise UnableToIssueInvoice(f"{self.kind.label} {self.number} sans ligne")
+        if len({line.vat_category for line in self.lines}) > 1:
+            # BR-O-11…14: an invoice with a line outside the scope of VAT has no other category.
+            raise UnableToIssueInvoice(
+                "une facture hors champ de TVA ne porte aucune ligne soumise à la TVA (BR-O-11)"
+            )
         if self.due_date is not None and self.due_date < self.issue_date:
             raise UnableToIssueInvoice("la date d'échéance précède la date de facture")
         if self.kind is InvoiceKind.CREDIT_NOTE and self.referenced_invoice is None:
@@ -377,6 +408,12 @@ class InvoiceDocument:
     @property
     def type_code(self) -> str:
         return self.kind.type_code
+
+    @property
+    def outside_vat_scope(self) -> bool:
+        """Only lines outside the scope of VAT (category O): no VAT identifier is exchanged
+        in the e-invoice (BR-O-02), no rate, no tax."""
+        return all(line.vat_category is VatCategory.OUTSIDE_SCOPE for line in self.lines)
 
     @property
     def total_excl_vat(self) -> Decimal:
@@ -475,7 +512,11 @@ def _document(
         # R-INV-2: the VAT rate is the one in force on the invoice date. A credit note gives
         # back the VAT its invoice charged, at that invoice's rate.
         expected = terms.invoicing.vat_rate_on(day=issue_date)
-        wrong = [line.label for line in lines if line.vat_rate != expected]
+        wrong = [
+            line.label
+            for line in lines
+            if line.vat_category is VatCategory.STANDARD and line.vat_rate != expected
+        ]
         if wrong:
             raise UnableToIssueInvoice(
                 f"taux de TVA différent de celui en vigueur le {issue_date:%d/%m/%Y} "
@@ -699,6 +740,7 @@ def full_credit_note(
             vat_rate=line.vat_rate,
             period=line.period,
             service_ref=line.service_ref,
+            vat_category=line.vat_category,
         )
         for line in invoice.lines
     ]
@@ -713,4 +755,53 @@ def full_credit_note(
         reason=reason,
         payment=invoice.payment,
         terms=terms,
+    )
+
+
+@dataclass(frozen=True)
+class LateCharge:
+    """A penalty or indemnity of a late invoice, as billing receives it from payments."""
+
+    late_invoice_number: str
+    label: str
+    amount: Decimal
+    detail: str = ""
+
+
+def late_charges_invoice(
+    *,
+    number: str,
+    issue_date: date,
+    buyer: Buyer,
+    charges: Sequence[LateCharge],
+    payment: PaymentMeans,
+    terms: Terms,
+) -> InvoiceDocument:
+    """The invoice of late-payment penalties (L441-10) and recovery indemnities (D441-5;
+    R-PAY-3): its own invoice, intermediate and payable on receipt, with only lines outside
+    the scope of VAT (EN 16931 category O, BR-O-11), never mixed with a taxed line."""
+    if not charges:
+        raise UnableToIssueInvoice("aucune pénalité ni indemnité à facturer")
+    lines = [
+        late_charge_line(
+            label=charge.label,
+            amount=charge.amount,
+            late_invoice_number=charge.late_invoice_number,
+            detail=charge.detail,
+        )
+        for charge in charges
+    ]
+    return _document(
+        kind=InvoiceKind.INTERMEDIATE,
+        number=number,
+        issue_date=issue_date,
+        buyer=buyer,
+        lines=lines,
+        payment=payment,
+        terms=terms,
+        intermediate_reason=IntermediateReason.LATE_CHARGES,
+        reason=(
+            "Pénalités de retard et indemnité forfaitaire pour frais de recouvrement "
+            "(art. L441-10 et D441-5 du Code de commerce), hors champ d'application de la TVA"
+        ),
     )

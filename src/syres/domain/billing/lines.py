@@ -43,6 +43,24 @@ class UnableToBuildLine(Exception):
         self.reason = reason
 
 
+class VatCategory(StrEnum):
+    """EN 16931 VAT category (BT-151, UNTDID 5305): S standard rate, O outside the scope of VAT
+    (late-payment penalties and the recovery indemnity: compensation, not a supply)."""
+
+    STANDARD = "S"
+    OUTSIDE_SCOPE = "O"
+
+    @property
+    def exemption_reason(self) -> str:
+        """BT-120, the text printed and sent with an O breakdown (BR-O-10)."""
+        return "" if self is VatCategory.STANDARD else "Hors champ d'application de la TVA"
+
+    @property
+    def exemption_code(self) -> str:
+        """BT-121, VATEX code list (BR-O-10)."""
+        return "" if self is VatCategory.STANDARD else "VATEX-EU-O"
+
+
 class LineCategory(StrEnum):
     SUBSCRIPTION = "subscription"
     USAGE = "usage"
@@ -50,6 +68,7 @@ class LineCategory(StrEnum):
     EQUIPMENT_SALE = "equipment_sale"
     DEPOSIT = "deposit"
     EARLY_TERMINATION = "early_termination"
+    LATE_CHARGE = "late_charge"
     OTHER = "other"
 
     @property
@@ -77,8 +96,12 @@ class InvoiceLine:
     period: Period | None = None
     service_ref: str = ""
     detail: str = ""
+    vat_category: VatCategory = VatCategory.STANDARD
 
     def __post_init__(self) -> None:
+        if self.vat_category is VatCategory.OUTSIDE_SCOPE and self.vat_rate != 0:
+            # BR-O-05: a line outside the scope of VAT carries no rate.
+            raise UnableToBuildLine(f"ligne « {self.label} » : hors champ de TVA sans taux")
         if self.quantity < 0 or self.unit_price < 0:
             raise UnableToBuildLine(f"ligne « {self.label} » : quantité et prix positifs")
         if self.base_quantity <= 0:
@@ -345,3 +368,24 @@ def monthly_lines(
             lines.append(line)
     lines.extend(one_offs)
     return tuple(lines)
+
+
+def late_charge_line(
+    *, label: str, amount: Decimal, late_invoice_number: str, detail: str = ""
+) -> InvoiceLine:
+    """A late-payment penalty (L441-10) or recovery indemnity (D441-5) of `late_invoice_number`:
+    outside the scope of VAT (EN 16931 category O, VATEX-EU-O), rounded half-up to the cent on
+    the line (R-PAY-3)."""
+    if amount <= 0:
+        raise UnableToBuildLine(f"ligne « {label} » : montant positif requis")
+    return InvoiceLine(
+        label=label,
+        category=LineCategory.LATE_CHARGE,
+        quantity=Decimal(1),
+        unit_code=UNIT_PIECE,
+        unit_price=quantize_eur(amount),
+        vat_rate=ZERO,
+        service_ref=late_invoice_number,
+        detail=detail,
+        vat_category=VatCategory.OUTSIDE_SCOPE,
+    )
