@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -215,3 +216,43 @@ def test_the_intermediate_and_the_monthly_invoice_bill_the_month_rounded_once_r_
     second = rules.usage_line(aggregate=rest, vat_rate=vat)
     total = sum((line.amount for line in (first, second) if line is not None), Decimal(0))
     assert total == quantize_eur(so_far + more)
+
+
+@pytest.mark.django_db
+def test_staff_detect_unusual_consumption_from_the_back_office_and_see_who_is_flagged_r_inv_5(
+    admin_client: Any, admin_user: Any
+) -> None:
+    total = company(admin_user)
+    _trunk(total, "0565000001")
+    _usage("0565000001", OCTOBER, "180.00")
+    url = reverse("admin:billing_unusualconsumption_detect")
+    assert "3.0 fois" in admin_client.get(url).content.decode()
+    response = admin_client.post(url, {"period": "2026-10", "as_of": "2026-10-20"})
+    assert response.status_code == 302
+    flagged = selectors.unusual_consumption_of(total, period=OCTOBER)
+    assert flagged is not None
+    listing = admin_client.get(reverse("admin:billing_unusualconsumption_changelist"))
+    page = listing.content.decode()
+    assert flagged.invoice.number in page
+    assert "TotalEnergies" in page
+
+
+@pytest.mark.django_db
+def test_staff_record_the_retroactive_choice_in_the_back_office_dated_and_attributed_r_sip_6(
+    admin_client: Any, admin_user: Any
+) -> None:
+    total = company(admin_user)
+    url = reverse("admin:billing_overagechoice_add")
+    data = {"customer": total.pk, "policy": "retroactive", "reason": "centre d'appels"}
+    assert admin_client.post(url, data).status_code == 302
+    (choice,) = selectors.overage_choices_of(total)
+    assert (choice.policy, choice.decided_by, choice.reason) == (
+        "retroactive",
+        admin_user,
+        "centre d'appels",
+    )
+    # The same decision again is refused with the reason; nothing is recorded.
+    again = admin_client.post(url, data)
+    assert "déjà facturé ainsi" in again.content.decode()
+    assert selectors.overage_choices_of(total).count() == 1
+    assert selectors.overage_policy_of(total) is OveragePolicy.RETROACTIVE
