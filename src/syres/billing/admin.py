@@ -16,9 +16,19 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from syres.billing import selectors, services
-from syres.billing.models import BillingRun, Invoice, InvoiceLine, InvoiceVat, MailOutbox
+from syres.billing.models import (
+    BillingRun,
+    Invoice,
+    InvoiceLine,
+    InvoiceVat,
+    MailOutbox,
+    OverageChoice,
+    OveragePolicy,
+    UnusualConsumption,
+)
 from syres.domain.money import format_eur
 from syres.domain.periods import Month
+from syres.terms import load_terms
 
 
 class _ReadOnly:
@@ -274,3 +284,146 @@ class InvoiceAdmin(_ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
         return HttpResponseRedirect(
             reverse("admin:billing_invoice_credit_note", args=[chosen[0].pk])
         )
+
+
+class UnusualForm(RunForm):
+    as_of = forms.DateField(
+        label="Consommation arrêtée au",
+        help_text="Date des factures intermédiaires ; par défaut aujourd'hui.",
+        required=False,
+    )
+
+
+@admin.register(UnusualConsumption)
+class UnusualConsumptionAdmin(_ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    """R-INV-5: the customers flagged for unusual consumption and their intermediate invoice."""
+
+    list_display = (
+        "period",
+        "customer",
+        "detected_on",
+        "month_amount",
+        "average",
+        "months",
+        "invoice_link",
+    )
+    list_filter = ("period",)
+    ordering = ("-period", "customer_id")
+    fields = list_display
+    readonly_fields = ("invoice_link",)
+
+    @admin.display(description="facture intermédiaire")
+    def invoice_link(self, obj: UnusualConsumption) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:billing_invoice_change", args=[obj.invoice_id]),
+            obj.invoice.number,
+        )
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "detecter/",
+                self.admin_site.admin_view(self.detect_view),
+                name="billing_unusualconsumption_detect",
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
+        extra_context = {**(extra_context or {}), "title": "Consommations inhabituelles"}
+        response = super().changelist_view(request, extra_context)
+        if request.user.has_perm("billing.run_billing"):
+            messages.info(
+                request,
+                format_html(
+                    "Comparer la consommation du mois en cours à la moyenne des mois facturés : "
+                    '<a href="{}">détecter les consommations inhabituelles</a>.',
+                    reverse("admin:billing_unusualconsumption_detect"),
+                ),
+            )
+        return response
+
+    def detect_view(self, request: HttpRequest) -> HttpResponse:
+        """R-INV-5: an intermediate invoice for each customer whose month is unusual."""
+        if not request.user.has_perm("billing.run_billing"):
+            raise PermissionDenied
+        form = UnusualForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = services.detect_unusual_consumption(
+                    period=form.cleaned_data["period"],
+                    as_of=form.cleaned_data["as_of"] or timezone.localdate(),
+                )
+            except services.UnableToBill as error:
+                form.add_error(None, error.reason)
+            else:
+                messages.success(
+                    request,
+                    f"Consommations inhabituelles de {report.period} : {report.checked} "
+                    f"client(s) examiné(s), {len(report.issued)} facture(s) intermédiaire(s) "
+                    f"émise(s), {report.already_flagged} déjà signalé(s).",
+                )
+                for name, reason in report.skipped:
+                    messages.warning(request, f"{name} : {reason}")
+                return HttpResponseRedirect(reverse("admin:billing_unusualconsumption_changelist"))
+        terms = load_terms().invoicing
+        return TemplateResponse(
+            request,
+            "billing/form.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Détecter les consommations inhabituelles",
+                "form": form,
+                "explanation": (
+                    "Pour chaque client, la consommation du mois à ce jour est comparée à la "
+                    "moyenne de ses mois déjà facturés : à partir de "
+                    f"{terms.unusual_consumption_ratio} fois cette moyenne et d'au moins "
+                    f"{format_eur(terms.unusual_consumption_floor)} HT, une facture "
+                    "intermédiaire payable à réception est émise pour la consommation à ce "
+                    "jour (une seule par client et par mois) ; la facture mensuelle n'en "
+                    "facture que le reste."
+                ),
+                "submit_label": "Détecter et facturer",
+            },
+        )
+
+
+class OverageChoiceForm(forms.ModelForm):  # type: ignore[type-arg]
+    class Meta:
+        model = OverageChoice
+        fields = ("customer", "policy", "reason")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        customer, policy = data.get("customer"), data.get("policy")
+        if customer is not None and policy and selectors.overage_policy_of(customer) == policy:
+            raise forms.ValidationError("Ce client est déjà facturé ainsi.")
+        return data
+
+
+@admin.register(OverageChoice)
+class OverageChoiceAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """R-SIP-6: per customer, breached trunks billed beyond the limit only (default) or
+    retroactively; each decision dated and attributed, never edited (a new one replaces it)."""
+
+    form = OverageChoiceForm
+    list_display = ("customer", "policy", "decided_at", "decided_by", "reason")
+    list_filter = ("policy",)
+    search_fields = ("customer__legal_name",)
+    ordering = ("-decided_at",)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def save_model(self, request: HttpRequest, obj: OverageChoice, form: Any, change: bool) -> None:
+        created = services.record_overage_choice(
+            customer=obj.customer,
+            policy=OveragePolicy(obj.policy),
+            by=request.user,
+            reason=obj.reason,
+        )
+        obj.pk, obj.decided_at, obj.decided_by = created.pk, created.decided_at, created.decided_by

@@ -265,3 +265,71 @@ class MailOutbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invoice} → {self.recipient}"
+
+
+class OveragePolicy(models.TextChoices):
+    """R-SIP-6: what a breached trunk's month is billed."""
+
+    BEYOND = "beyond", "Au-delà des limites seulement"
+    RETROACTIVE = "retroactive", "Rétroactivement, tout le mois"
+
+
+class OverageChoice(models.Model):
+    """A staff decision on how a customer's breached trunks are billed (R-SIP-6), dated and
+    attributed; the latest one in force on a day applies, none means beyond the limit only.
+    Decisions are never edited: a new one replaces the previous."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name="client"
+    )
+    policy = models.CharField(
+        "facturation des dépassements", max_length=16, choices=OveragePolicy.choices
+    )
+    decided_at = models.DateTimeField("décidé le")
+    decided_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name="décidé par"
+    )
+    reason = models.TextField("motif", blank=True)
+
+    class Meta:
+        verbose_name = "choix de facturation des dépassements"
+        verbose_name_plural = "choix de facturation des dépassements"
+        indexes = (models.Index(fields=["customer", "decided_at"], name="billing_overage_latest"),)
+
+    def __str__(self) -> str:
+        return f"{self.customer} : {self.get_policy_display()}"
+
+
+class UnusualConsumption(models.Model):
+    """A customer's month found unusual (R-INV-5) and the intermediate invoice that billed its
+    usage so far. One per customer and period; `billed` keeps what each usage line billed
+    ({service_ref: {kind: {"amount": "…", "units": n}}}) so the monthly run deducts it."""
+
+    customer = models.ForeignKey(
+        "customers.Customer", on_delete=models.PROTECT, related_name="+", verbose_name="client"
+    )
+    period = models.CharField("mois", max_length=7)
+    detected_on = models.DateField("détecté le")
+    month_amount = _money("consommation du mois HT")
+    average = _money("moyenne des mois précédents HT")  # 0 with no history (months = 0)
+    months = models.PositiveIntegerField("mois de référence")
+    invoice = models.OneToOneField(
+        Invoice, on_delete=models.PROTECT, related_name="+", verbose_name="facture intermédiaire"
+    )
+    billed = models.JSONField("consommation facturée")
+
+    class Meta:
+        verbose_name = "consommation inhabituelle"
+        verbose_name_plural = "consommations inhabituelles"
+        constraints = (
+            models.UniqueConstraint(
+                fields=["customer", "period"], name="billing_one_unusual_invoice_per_month"
+            ),
+            models.CheckConstraint(
+                condition=Q(period__regex=r"^\d{4}-(0[1-9]|1[0-2])$"),
+                name="billing_unusual_period_is_a_month",
+            ),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.customer} {self.period}"

@@ -8,7 +8,7 @@ Payments add what was paid on each invoice with `register_paid_amounts` (from th
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,9 @@ from syres.billing.models import (
     InvoiceLine,
     InvoiceVat,
     MailOutbox,
+    OverageChoice,
+    OveragePolicy,
+    UnusualConsumption,
 )
 from syres.billing.snapshot import document_from_json, render_snapshot
 from syres.domain.billing import InvoiceDocument, LineCategory
@@ -252,3 +255,79 @@ def invoices_issued(*, period: Month) -> QuerySet[Invoice]:
     return Invoice.objects.filter(
         issue_date__gte=period.first_day, issue_date__lt=period.next().first_day
     ).order_by("issue_date", "sequence")
+
+
+# --- R-SIP-6 overage choice and R-INV-5 unusual consumption -------------------------------
+
+
+def overage_policy_of(customer: Any, *, at: datetime | None = None) -> OveragePolicy:
+    """R-SIP-6: how the customer's breached trunks are billed: the latest staff decision (at
+    `at` when given), beyond the limit only when there is none."""
+    choices = OverageChoice.objects.filter(customer=customer)
+    if at is not None:
+        choices = choices.filter(decided_at__lte=at)
+    latest = choices.order_by("-decided_at", "-pk").first()
+    return OveragePolicy(latest.policy) if latest is not None else OveragePolicy.BEYOND
+
+
+def overage_choices_of(customer: Any) -> QuerySet[OverageChoice]:
+    """Every R-SIP-6 decision of the customer, newest first (who decided, when, why)."""
+    return OverageChoice.objects.filter(customer=customer).order_by("-decided_at", "-pk")
+
+
+def retroactive_customer_ids(*, at: datetime | None = None) -> set[int]:
+    """The customers whose latest R-SIP-6 decision (at `at`) is the retroactive billing."""
+    choices = OverageChoice.objects.all()
+    if at is not None:
+        choices = choices.filter(decided_at__lte=at)
+    latest: dict[int, str] = {}
+    for customer_id, policy in choices.order_by("decided_at", "pk").values_list(
+        "customer_id", "policy"
+    ):
+        latest[customer_id] = policy
+    return {cid for cid, policy in latest.items() if policy == OveragePolicy.RETROACTIVE}
+
+
+def unusual_consumption_of(customer: Any, *, period: Month) -> UnusualConsumption | None:
+    return (
+        UnusualConsumption.objects.filter(customer=customer, period=str(period))
+        .select_related("invoice")
+        .first()
+    )
+
+
+def unusual_consumptions(*, period: Month | None = None) -> QuerySet[UnusualConsumption]:
+    """The customers flagged for unusual consumption (R-INV-5), newest first (staff screen)."""
+    rows = UnusualConsumption.objects.select_related("customer", "invoice")
+    if period is not None:
+        rows = rows.filter(period=str(period))
+    return rows.order_by("-period", "customer_id")
+
+
+def usage_billed_by_month_of(customer: Any, *, before: Month) -> dict[Month, Decimal]:
+    """R-INV-5 history: for each month before `before` with a monthly invoice, the usage billed
+    for it excl. VAT (its monthly and intermediate invoices, less credit notes); 0 when the
+    monthly invoice had no usage."""
+    months = {
+        Month.parse(period)
+        for period in Invoice.objects.filter(
+            customer=customer, kind=InvoiceKind.MONTHLY, period__lt=str(before)
+        ).values_list("period", flat=True)
+    }
+    billed = dict.fromkeys(months, ZERO)
+    rows = (
+        InvoiceLine.objects.filter(
+            invoice__customer=customer,
+            category=LineCategory.USAGE.value,
+            period_start__isnull=False,
+            period_start__lt=before.first_day,
+        )
+        .values_list("period_start", "invoice__kind")
+        .annotate(total=Sum("amount"))
+    )
+    for start, kind, total in rows:
+        month = Month.of(start)
+        if month in billed:
+            sign = -1 if kind == InvoiceKind.CREDIT_NOTE else 1
+            billed[month] += sign * total
+    return billed

@@ -16,7 +16,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from multiprocessing import get_context
@@ -37,13 +37,16 @@ from syres.billing.models import (
     MailOutbox,
     NumberCounter,
     OutboxState,
+    OverageChoice,
+    OveragePolicy,
+    UnusualConsumption,
 )
 from syres.billing.snapshot import document_to_json, render_snapshot
 from syres.contracts import selectors as contract_selectors
 from syres.contracts import services as contract_services
 from syres.customers import selectors as customer_selectors
 from syres.domain import billing as rules
-from syres.domain.money import ZERO, micro_eur_to_decimal
+from syres.domain.money import ZERO, micro_eur_to_decimal, quantize_eur
 from syres.domain.periods import PARIS, Month
 from syres.domain.terms import Terms
 from syres.equipment import selectors as equipment_selectors
@@ -283,14 +286,36 @@ def issue_intermediate_invoice(
     """An intermediate invoice payable on receipt (R-INV-5), issued by a staff action."""
     if not (getattr(by, "is_authenticated", False) and by.is_staff):
         raise UnableToBill("Une facture intermédiaire est émise par un membre du personnel.")
-    terms = terms or load_terms()
+    return _issue_intermediate(
+        customer=customer,
+        issue_date=issue_date,
+        reason=reason,
+        lines=lines,
+        terms=terms or load_terms(),
+        at=at,
+    )
+
+
+def _issue_intermediate(
+    *,
+    customer: Any,
+    issue_date: date,
+    reason: rules.IntermediateReason,
+    lines: Sequence[rules.InvoiceLine],
+    terms: Terms,
+    at: datetime | None = None,
+    source: str | None = None,
+    period: str = "",
+    calls: Sequence[rules.CallDetail] = (),
+) -> Invoice:
     buyer, payment = buyer_of(customer), payment_of(customer, terms=terms)
     stamp = (at or timezone.now()).strftime("%Y%m%d%H%M%S%f")
     invoice = issue_document(
         customer=customer,
         kind=rules.InvoiceKind.INTERMEDIATE,
         issue_date=issue_date,
-        source=f"intermediate:{reason.value}:{stamp}",
+        source=source or f"intermediate:{reason.value}:{stamp}",
+        period=period,
         build=lambda number: rules.intermediate_invoice(
             number=number,
             issue_date=issue_date,
@@ -299,6 +324,7 @@ def issue_intermediate_invoice(
             reason=reason,
             payment=payment,
             terms=terms,
+            call_details=calls,
         ),
         terms=terms,
         at=at,
@@ -645,10 +671,24 @@ class RunReport:
 
 
 def _usage_aggregates(
-    *, ref: str, label: str, month: Any, period: Any
+    *,
+    ref: str,
+    label: str,
+    month: Any,
+    period: Any,
+    retroactive: bool = False,
+    retro_minutes: Mapping[str, int] | None = None,
 ) -> list[rules.UsageAggregate]:
+    """The usage of one service's month, per kind. R-SIP-6: for a customer billed
+    retroactively, voice is the retroactive amount of its breached trunk (the other kinds are
+    the same either way), with the minutes that amount counts."""
+    voice_amount, voice_minutes = month.amount_voice, month.billable_minutes
+    if retroactive and month.amount_if_retroactive > month.amount_beyond:
+        voice_amount = month.amount_voice + month.amount_if_retroactive - month.amount_beyond
+        if retro_minutes is not None and month.line.identifier in retro_minutes:
+            voice_minutes = retro_minutes[month.line.identifier]
     amounts = (
-        (rules.UsageKind.VOICE, month.billable_minutes, month.amount_voice),
+        (rules.UsageKind.VOICE, voice_minutes, voice_amount),
         (rules.UsageKind.SMS, month.billable_sms, month.amount_sms),
         (rules.UsageKind.DATA, month.billable_mb, month.amount_data),
     )
@@ -767,13 +807,17 @@ def issue_monthly_invoice(
     usage_by_line: Mapping[str, Any] | None = None,
     calls_by_line: Mapping[str, list[rules.CallDetail]] | None = None,
     cancelled: list[Any] | None = None,
+    retroactive: bool | None = None,
+    retro_minutes: Mapping[str, int] | None = None,
     at: datetime | None = None,
 ) -> Invoice:
     """The monthly invoice of `period` for one customer (R-INV-1), in its own transaction:
     subscriptions of the next month in advance (the delivery month pro rata), usage of
-    `period` in arrears from the rated aggregates, one line per service and kind, with the
-    call-detail annex (never an emergency call), the one-off amounts due. Unique per customer
-    and period (R-INV-6): a second call raises `UnableToBill`."""
+    `period` in arrears from the rated aggregates, one line per service and kind (R-SIP-6:
+    the retroactive amount of breached trunks for a customer so decided), less the usage an
+    unusual-consumption intermediate invoice already billed (R-INV-5), with the call-detail
+    annex (never an emergency call), the one-off amounts due. Unique per customer and period
+    (R-INV-6): a second call raises `UnableToBill`."""
     now = at or timezone.now()
     if usage_by_line is None:
         usage_by_line = {
@@ -781,17 +825,23 @@ def issue_monthly_invoice(
         }
     if calls_by_line is None:
         calls_by_line = _calls_by_line(period)
+    if retroactive is None:
+        retroactive = selectors.overage_policy_of(customer, at=now) is OveragePolicy.RETROACTIVE
+    if retroactive and retro_minutes is None:
+        retro_minutes = usage_selectors.retroactive_minutes(period=str(period))
     services = contract_selectors.services_to_bill(customer)
-    labels = {service.ref: service.label for service in services}
-    usage: list[rules.UsageAggregate] = []
-    calls: list[rules.CallDetail] = []
-    for ref, identifier in contract_selectors.usage_lines_of(customer).items():
-        month = usage_by_line.get(identifier)
-        if month is not None:
-            usage += _usage_aggregates(
-                ref=ref, label=labels.get(ref, identifier), month=month, period=period
-            )
-        calls += calls_by_line.get(identifier, [])
+    usage, calls = _customer_usage(
+        customer,
+        period=period,
+        services=services,
+        usage_by_line=usage_by_line,
+        calls_by_line=calls_by_line,
+        retroactive=retroactive,
+        retro_minutes=retro_minutes,
+    )
+    unusual = selectors.unusual_consumption_of(customer, period=period)
+    if unusual is not None:
+        usage = _less_billed(usage, billed=unusual.billed)
     vat_rate = terms.invoicing.vat_rate_on(day=issue_date)
     due = _one_offs_due(customer, as_of=issue_date, vat_rate=vat_rate, cancelled=cancelled or [])
     try:
@@ -834,6 +884,57 @@ def issue_monthly_invoice(
             raise
         raise UnableToBill(f"facture de {period} déjà émise") from error
     return invoice
+
+
+def _customer_usage(
+    customer: Any,
+    *,
+    period: Month,
+    services: Sequence[Any],
+    usage_by_line: Mapping[str, Any],
+    calls_by_line: Mapping[str, list[rules.CallDetail]],
+    retroactive: bool,
+    retro_minutes: Mapping[str, int] | None,
+) -> tuple[list[rules.UsageAggregate], list[rules.CallDetail]]:
+    labels = {service.ref: service.label for service in services}
+    usage: list[rules.UsageAggregate] = []
+    calls: list[rules.CallDetail] = []
+    for ref, identifier in contract_selectors.usage_lines_of(customer).items():
+        month = usage_by_line.get(identifier)
+        if month is not None:
+            usage += _usage_aggregates(
+                ref=ref,
+                label=labels.get(ref, identifier),
+                month=month,
+                period=period,
+                retroactive=retroactive,
+                retro_minutes=retro_minutes,
+            )
+        calls += calls_by_line.get(identifier, [])
+    return usage, calls
+
+
+def _less_billed(
+    usage: Sequence[rules.UsageAggregate], *, billed: Mapping[str, Any]
+) -> list[rules.UsageAggregate]:
+    """R-INV-5: the usage left to bill once an intermediate invoice billed part of the month.
+    Its rounded line amounts are deducted, so both invoices together bill the month's total
+    rounded once. Usage rated lower since (never negative here) is left to a credit note."""
+    left = []
+    for aggregate in usage:
+        done = billed.get(aggregate.service_ref, {}).get(aggregate.kind.value)
+        if done is None:
+            left.append(aggregate)
+            continue
+        left.append(
+            replace(
+                aggregate,
+                amount=max(ZERO, aggregate.amount - Decimal(done["amount"])),
+                billable_units=max(0, aggregate.billable_units - int(done["units"])),
+                unit_rate=None,
+            )
+        )
+    return left
 
 
 def _order_one_off_lines(order: Any, *, vat_rate: Decimal) -> list[rules.InvoiceLine]:
@@ -957,6 +1058,10 @@ def run_billing(
     )
     usage_by_line = {m.line.identifier: m for m in usage_selectors.line_months(period=str(period))}
     calls_by_line = _calls_by_line(period)
+    retroactive_ids = selectors.retroactive_customer_ids(at=now)
+    retro_minutes = (
+        usage_selectors.retroactive_minutes(period=str(period)) if retroactive_ids else None
+    )
     rendered = 0
 
     def advance(step: int) -> None:
@@ -978,6 +1083,8 @@ def run_billing(
             usage_by_line=usage_by_line,
             calls_by_line=calls_by_line,
             cancelled=cancelled,
+            retroactive_ids=retroactive_ids,
+            retro_minutes=retro_minutes,
             report=report,
             renderer=renderer,
             progress=progress,
@@ -1012,6 +1119,8 @@ def _issue_all(
     usage_by_line: Mapping[str, Any],
     calls_by_line: Mapping[str, list[rules.CallDetail]],
     cancelled: Mapping[int, list[Any]],
+    retroactive_ids: set[int],
+    retro_minutes: Mapping[str, int] | None,
     report: RunReport,
     renderer: _Renderer | None,
     progress: Progress | None,
@@ -1034,6 +1143,8 @@ def _issue_all(
                     usage_by_line=usage_by_line,
                     calls_by_line=calls_by_line,
                     cancelled=cancelled.get(customer_id, []),
+                    retroactive=customer_id in retroactive_ids,
+                    retro_minutes=retro_minutes,
                     at=now,
                 )
             except UnableToBill as error:
@@ -1049,3 +1160,178 @@ def _issue_all(
                     renderer.submit(invoice)
         if progress is not None:
             progress("issue", done, len(customer_ids))
+
+
+# --- R-SIP-6: the per-customer overage choice ---------------------------------------------
+
+
+def record_overage_choice(
+    *,
+    customer: Any,
+    policy: OveragePolicy,
+    by: Any,
+    reason: str = "",
+    at: datetime | None = None,
+) -> OverageChoice:
+    """R-SIP-6: a staff member decides how the customer's breached trunks are billed from now
+    on: beyond the limit only (the default) or retroactively the whole month. Dated and
+    attributed; the monthly run bills with the decision in force when it runs."""
+    if not (getattr(by, "is_authenticated", False) and by.is_staff):
+        raise UnableToBill("Ce choix revient à un membre du personnel de SYRES.")
+    if selectors.overage_policy_of(customer) is policy:
+        raise UnableToBill(f"Ce client est déjà facturé ainsi : {policy.label}.")
+    return OverageChoice.objects.create(
+        customer=customer,
+        policy=policy.value,
+        decided_at=at or timezone.now(),
+        decided_by=by,
+        reason=reason,
+    )
+
+
+# --- R-INV-5: unusual consumption ---------------------------------------------------------
+
+
+@dataclass
+class UnusualReport:
+    """What `detect_unusual_consumption` did: the customers checked, the invoices issued (one
+    per customer flagged), those flagged earlier, those skipped and why."""
+
+    period: str
+    checked: int = 0
+    issued: list[str] = field(default_factory=list)
+    already_flagged: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+def detect_unusual_consumption(
+    *,
+    period: Month,
+    as_of: date,
+    terms: Terms | None = None,
+    at: datetime | None = None,
+) -> UnusualReport:
+    """R-INV-5: compare each customer's rated usage of `period` so far (the usage aggregates,
+    with its R-SIP-6 choice) with the average usage of its previous billed months; when
+    `is_unusual_consumption` says so, issue an intermediate invoice payable on receipt for the
+    usage so far. Once per customer and period (a rerun issues nothing new); the monthly
+    invoice of the period then bills only the rest."""
+    terms = terms or load_terms()
+    now = at or timezone.now()
+    if not period.first_day <= as_of:
+        raise UnableToBill(f"{rules.month_label(month=period)} n'a pas commencé.")
+    report = UnusualReport(period=str(period))
+    usage_by_line = {m.line.identifier: m for m in usage_selectors.line_months(period=str(period))}
+    if not usage_by_line:
+        return report
+    calls_by_line = _calls_by_line(period)
+    retroactive_ids = selectors.retroactive_customer_ids(at=now)
+    retro_minutes = (
+        usage_selectors.retroactive_minutes(period=str(period)) if retroactive_ids else None
+    )
+    coming = period.next().next().first_day
+    vat_rate = terms.invoicing.vat_rate_on(day=as_of)
+    for customer_id in sorted(
+        contract_selectors.customer_ids_with_services(start=period.first_day, end=coming)
+    ):
+        customer = customer_selectors.get_customer(customer_id)
+        report.checked += 1
+        if selectors.unusual_consumption_of(customer, period=period) is not None:
+            report.already_flagged += 1
+            continue
+        if selectors.monthly_invoice_of(customer, period=period) is not None:
+            continue  # the month is billed: nothing left for an intermediate invoice
+        usage, calls = _customer_usage(
+            customer,
+            period=period,
+            services=contract_selectors.services_to_bill(customer),
+            usage_by_line=usage_by_line,
+            calls_by_line=calls_by_line,
+            retroactive=customer_id in retroactive_ids,
+            retro_minutes=retro_minutes,
+        )
+        month_amount = sum((aggregate.amount for aggregate in usage), ZERO)
+        history = selectors.usage_billed_by_month_of(customer, before=period)
+        if not rules.is_unusual_consumption(
+            month_amount=month_amount, previous_months=list(history.values()), terms=terms
+        ):
+            continue
+        try:
+            invoice = _issue_unusual(
+                customer=customer,
+                period=period,
+                as_of=as_of,
+                usage=usage,
+                calls=calls,
+                month_amount=month_amount,
+                history=history,
+                vat_rate=vat_rate,
+                terms=terms,
+                at=now,
+            )
+        except UnableToBill as error:
+            if selectors.unusual_consumption_of(customer, period=period) is not None:
+                report.already_flagged += 1  # flagged meanwhile by a concurrent run
+            else:
+                report.skipped.append((str(customer), error.reason))
+        else:
+            report.issued.append(invoice.number)
+    return report
+
+
+def _issue_unusual(
+    *,
+    customer: Any,
+    period: Month,
+    as_of: date,
+    usage: Sequence[rules.UsageAggregate],
+    calls: Sequence[rules.CallDetail],
+    month_amount: Decimal,
+    history: Mapping[Month, Decimal],
+    vat_rate: Decimal,
+    terms: Terms,
+    at: datetime,
+) -> Invoice:
+    """The intermediate invoice of an unusual month and its `UnusualConsumption` record, in
+    one transaction: the unique (customer, period) key refuses a second one."""
+    billed: dict[str, dict[str, dict[str, Any]]] = {}
+    lines = []
+    for aggregate in usage:
+        try:
+            line = rules.usage_line(aggregate=aggregate, vat_rate=vat_rate)
+        except rules.UnableToBuildLine as error:
+            raise UnableToBill(error.reason) from error
+        if line is None:
+            continue
+        lines.append(line)
+        billed.setdefault(aggregate.service_ref, {})[aggregate.kind.value] = {
+            "amount": str(line.amount),
+            "units": aggregate.billable_units,
+        }
+    average = sum(history.values(), ZERO) / len(history) if history else ZERO
+    try:
+        with transaction.atomic():
+            invoice = _issue_intermediate(
+                customer=customer,
+                issue_date=as_of,
+                reason=rules.IntermediateReason.UNUSUAL_CONSUMPTION,
+                lines=lines,
+                terms=terms,
+                at=at,
+                source=f"unusual:{period}",
+                period=str(period),
+                calls=calls,
+            )
+            UnusualConsumption.objects.create(
+                customer=customer,
+                period=str(period),
+                detected_on=as_of,
+                month_amount=quantize_eur(month_amount),
+                average=quantize_eur(average),
+                months=len(history),
+                invoice=invoice,
+                billed=billed,
+            )
+    except IntegrityError as error:
+        raise UnableToBill(f"consommation inhabituelle de {period} déjà facturée") from error
+    return invoice

@@ -32,11 +32,20 @@ STAGES = {"issue": "Émission des factures", "render": "PDF Factur-X et XML"}
     help="Processus de rendu des PDF (défaut : nombre de cœurs).",
 )
 @click.option("--no-mail", is_flag=True, help="Ne pas envoyer les e-mails (ils restent à envoyer).")
-def bill_command(period: str, as_of: datetime | None, processes: int | None, no_mail: bool) -> None:
+@click.option(
+    "--unusual",
+    is_flag=True,
+    help="En cours de mois : facture intermédiaire des consommations inhabituelles (R-INV-5), "
+    "envoyée aussitôt.",
+)
+def bill_command(
+    period: str, as_of: datetime | None, processes: int | None, no_mail: bool, unusual: bool
+) -> None:
     """Bill PERIOD: one invoice per customer, PDFs and XML written, e-mails sent.
 
     Safe to run again: what is already issued is not issued twice, and a run stopped midway
-    finishes the rest."""
+    finishes the rest. With --unusual, during PERIOD: an intermediate invoice of the usage so
+    far for each customer whose month is unusual (R-INV-5), once per customer and month."""
     setup_django()
     from syres.billing.services import UnableToBill, run_billing
 
@@ -45,6 +54,9 @@ def bill_command(period: str, as_of: datetime | None, processes: int | None, no_
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--period") from error
     day: date = as_of.date() if as_of is not None else datetime.now(tz=PARIS).date()
+    if unusual:
+        _bill_unusual(month, day)
+        return
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
@@ -92,4 +104,27 @@ def bill_command(period: str, as_of: datetime | None, processes: int | None, no_
     table.add_row(
         "durées", f"émission {report.issue_seconds:.1f} s, PDF {report.render_seconds:.1f} s"
     )
+    Console().print(table)
+
+
+def _bill_unusual(month: Month, day: date) -> None:
+    """Each intermediate invoice is written and e-mailed once issued, like any other."""
+    from syres.billing.services import UnableToBill, detect_unusual_consumption
+
+    try:
+        report = detect_unusual_consumption(period=month, as_of=day)
+    except UnableToBill as error:
+        raise click.ClickException(error.reason) from error
+    table = Table(title=f"syres bill --unusual {month}", show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    table.add_row("date des factures", day.strftime("%d/%m/%Y"))
+    table.add_row("clients examinés", str(report.checked))
+    table.add_row("factures intermédiaires émises", str(len(report.issued)))
+    for number in report.issued:
+        table.add_row("", number)
+    table.add_row("déjà signalés ce mois", str(report.already_flagged))
+    table.add_row("écartés", str(len(report.skipped)))
+    for name, reason in report.skipped:
+        table.add_row("", f"{name} : {reason}")
     Console().print(table)

@@ -142,3 +142,21 @@ def billable_calls(*, period: str, data_dir: Path | None = None) -> pl.DataFrame
         .select("line", "start", "callee", "duration_s", "billable_s", "amount_beyond_micro")
         .collect()
     )
+
+
+def retroactive_minutes(*, period: str, data_dir: Path | None = None) -> dict[str, int] | None:
+    """R-SIP-6: per line, the voice minutes billed when its month is billed retroactively
+    (every record's retroactive amount ÷ its per-minute rate, i.e. the started minutes of a
+    breached trunk's calls to included destinations, the beyond-the-limit minutes otherwise);
+    None once the detail was purged (R-DATA-3)."""
+    path = period_dir(period=period, data_dir=data_dir) / "rated.parquet"
+    if not path.exists():
+        return None
+    frame = (
+        pl.scan_parquet(path)
+        .filter((pl.col("kind").cast(pl.String) == "voice") & (pl.col("unit_rate_micro") > 0))
+        .group_by("line")
+        .agg(minutes=(pl.col("amount_if_retroactive_micro") // pl.col("unit_rate_micro")).sum())
+        .collect()
+    )
+    return {str(line): int(minutes) for line, minutes in frame.iter_rows()}
