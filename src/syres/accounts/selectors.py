@@ -35,3 +35,16 @@ def password_age_of(user: Any, *, as_of: datetime) -> PasswordAge:
 
 def get_active_user(*, username: str) -> User | None:
     return User.objects.filter(username=username, is_active=True).first()
+
+
+NOT_IDENTIFIED_STAFF = "Cette action doit être faite par un membre du personnel identifié."
+
+
+def is_identified_staff(user: Any) -> bool:
+    """A logged-in, active member of SYRES staff: who every service records as the author of
+    a change (dated, attributed steps: R-CUST-3, R-ORD, R-PAY-4…)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_staff", False)
+        and getattr(user, "is_active", False)
+    )

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from syres.accounts.selectors import NOT_IDENTIFIED_STAFF, is_identified_staff
 from syres.contracts import selectors
 from syres.contracts.models import (
     Contract,
@@ -47,10 +48,8 @@ def _now(at: datetime | None) -> datetime:
 
 
 def _staff(by: Any) -> Any:
-    if not getattr(by, "is_authenticated", False) or not by.is_staff or not by.is_active:
-        raise UnableToChangeContract(
-            "Cette action doit être faite par un membre du personnel identifié."
-        )
+    if not is_identified_staff(by):
+        raise UnableToChangeContract(NOT_IDENTIFIED_STAFF)
     return by
 
 

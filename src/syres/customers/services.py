@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from syres.accounts.selectors import NOT_IDENTIFIED_STAFF, is_identified_staff
 from syres.customers.models import (
     ChangeKind,
     ChangeRecord,
@@ -68,8 +69,8 @@ def _staff(
     by: Any, *, permission: str | None = None, error: type[Exception] = UnableToRecordCustomer
 ) -> Any:
     """The acting user must be a named, active staff member (with `permission` if given)."""
-    if not getattr(by, "is_authenticated", False) or not by.is_staff or not by.is_active:
-        raise error("Cette action doit être faite par un membre du personnel identifié.")
+    if not is_identified_staff(by):
+        raise error(NOT_IDENTIFIED_STAFF)
     if permission and not by.has_perm(permission):
         raise error(f"{by.get_username()} n'a pas le droit de faire cette action.")
     return by

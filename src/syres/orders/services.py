@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from syres.accounts.selectors import NOT_IDENTIFIED_STAFF, is_identified_staff
 from syres.catalog.selectors import UnableToPrice, get_product, prices_in_force
 from syres.customers.selectors import get_customer, get_site
 from syres.customers.services import UnableToOrder, ensure_customer_can_order
@@ -103,8 +104,8 @@ def _day(at: datetime) -> date:
 
 
 def _staff(by: Any) -> Any:
-    if by is None or not getattr(by, "is_staff", False):
-        raise UnableToChangeOrderState("Seul le personnel de SYRES Télécom peut faire cela.")
+    if not is_identified_staff(by):
+        raise UnableToChangeOrderState(NOT_IDENTIFIED_STAFF)
     return by
 
 

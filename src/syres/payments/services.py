@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from syres.accounts.selectors import NOT_IDENTIFIED_STAFF, is_identified_staff
 from syres.billing import services as billing_services
 from syres.contracts import selectors as contract_selectors
 from syres.contracts import services as contract_services
@@ -114,8 +115,8 @@ def _today(at: datetime) -> date:
 
 
 def _staff(by: Any, error: type[UnableToRecordPayment] = UnableToRecordPayment) -> Any:
-    if not getattr(by, "is_authenticated", False) or not by.is_staff or not by.is_active:
-        raise error("Cette action doit être faite par un membre du personnel identifié.")
+    if not is_identified_staff(by):
+        raise error(NOT_IDENTIFIED_STAFF)
     return by
 
 
