@@ -182,7 +182,7 @@ def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
     assert imported.files == [(str(path), "empty", 0)]
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(
     texts=st.lists(
         st.one_of(
@@ -202,6 +202,27 @@ def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
                 st.integers(0, 25),
                 st.integers(0, 61),
             ),
+            # The offsets of the fast path, after a nearly well-formed or random prefix.
+            st.builds(
+                lambda prefix, offset: prefix + offset,
+                st.one_of(
+                    st.builds(
+                        lambda y, mo, d, h, mi, s: (
+                            f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}"
+                        ),
+                        st.integers(0, 9999),
+                        st.integers(0, 13),
+                        st.integers(0, 32),
+                        st.integers(0, 25),
+                        st.integers(0, 60),
+                        st.integers(0, 61),
+                    ),
+                    st.text(
+                        alphabet=st.sampled_from("0123456789-T:+ Z."), min_size=17, max_size=20
+                    ),
+                ),
+                st.sampled_from(["+01:00", "+02:00", "+00:00", "-01:00", "Z"]),
+            ),
             st.text(alphabet=st.sampled_from("0123456789-T:+ Z."), min_size=18, max_size=27),
         ),
         min_size=1,
@@ -210,7 +231,9 @@ def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
 )
 def test_the_fast_start_parser_gives_the_instant_of_the_full_iso_parser(texts: list[str]) -> None:
     """SPEC §12: `start` with an offset is one instant, however it is parsed."""
-    frame = pl.DataFrame({"start": texts, "n": range(len(texts))})
+    frame = pl.DataFrame(
+        {"start": texts, "n": range(len(texts)), "source_line": range(2, len(texts) + 2)}
+    )
     full = frame.select(
         "n",
         expected=pl.coalesce(
@@ -221,4 +244,85 @@ def test_the_fast_start_parser_gives_the_instant_of_the_full_iso_parser(texts: l
         ),
     )
     fast = importers._with_start(frame).join(full, on="n")
-    assert fast.get_column("start").to_list() == fast.get_column("expected").to_list()
+    # As integers: an instant of year 0 less an offset is before what `datetime` can hold.
+    instants = fast.select(pl.col("start", "expected").dt.epoch("us"))
+    assert instants.get_column("start").to_list() == instants.get_column("expected").to_list()
+
+
+# Plain fields (no quote, no blank) that are valid, odd or malformed for each column.
+_IDS = st.sampled_from(["c1", "c2", "c3", "C1", "", "x-9"])
+_LINES = st.sampled_from(["T1", "T2", "", "M1"])
+_STARTS = st.sampled_from(
+    ["2026-03-02T09:00:00+01:00", "2026-03-02T09:00:00", "2026-03-30T02:30:00",
+     "2026-13-01T00:00:00Z", "2026-03-02T09:00:00.5+01:00", "tomorrow", ""]
+)  # fmt: skip
+_INTEGERS = st.sampled_from(["60", "0", "-5", "+7", "007", "", "99999999999"])
+_CALLEES = st.sampled_from(["0145000001", "+33612345678", "", "112", "12ab"])
+_FLAGS = st.sampled_from(["0", "1", "TRUE", "no", "", "2"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            _IDS, _LINES, _STARTS, _INTEGERS, _CALLEES,
+            st.sampled_from(["out", "IN", "sideways", ""]), _FLAGS,
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)  # fmt: skip
+def test_the_plain_whole_file_read_of_voice_gives_what_the_text_path_gives(
+    rows: list[tuple[str, ...]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SPEC §12: the fast read of a plain file accepts, rejects and numbers records exactly as
+    the general (text) path does."""
+    path = tmp_path_factory.mktemp("plain") / "voice.csv"
+    body = "".join(f"{i},{li},{s},{d},0565000000,{c},{di},{f}\n" for i, li, s, d, c, di, f in rows)
+    path.write_text(HEADER + body, encoding="utf-8")
+    _assert_plain_read_is_the_text_read(path)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            _IDS, _LINES, _STARTS, st.sampled_from(["voice", "SMS", "data", "fax", ""]),
+            _CALLEES, _INTEGERS, _INTEGERS, st.sampled_from(["208", "", "x"]), _FLAGS,
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)  # fmt: skip
+def test_the_plain_whole_file_read_of_mobile_gives_what_the_text_path_gives(
+    rows: list[tuple[str, ...]], tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SPEC §12: same as for voice, for the mobile CSV (integers may be empty there)."""
+    path = tmp_path_factory.mktemp("plain") / "mobile.csv"
+    header = "record_id,line,start,kind,callee,duration_s,bytes,mcc,forwarded\n"
+    path.write_text(header + "".join(",".join(row) + "\n" for row in rows), encoding="utf-8")
+    _assert_plain_read_is_the_text_read(path)
+
+
+def _assert_plain_read_is_the_text_read(path: Path) -> None:
+    plain = read_usage_files([path])
+    original = importers._read_plain
+    importers._read_plain = lambda *args, **kwargs: None  # type: ignore[assignment]
+    try:
+        text = read_usage_files([path])
+    finally:
+        importers._read_plain = original  # type: ignore[assignment]
+    assert plain.voice.equals(text.voice)
+    assert plain.mobile.equals(text.mobile)
+    assert plain.rejected.equals(text.rejected)
+
+
+def test_a_plain_file_is_read_whole_and_a_quoted_one_by_the_text_path(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.csv"
+    plain.write_text(HEADER + "c1,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out,0\n")
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(HEADER + 'c1,T1,2026-03-02T09:00:00+01:00,60,"0565000000",0145000001,out,0\n')
+    assert importers._read_plain(plain, importers.VOICE_HEADER, integers=["duration_s"]) is not None
+    assert importers._read_plain(quoted, importers.VOICE_HEADER, integers=["duration_s"]) is None
+    same = read_usage_files([plain]).voice.drop("source")
+    assert same.equals(read_usage_files([quoted]).voice.drop("source"))

@@ -2,46 +2,56 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from syres import __version__
-from syres.cli.api_tokens import api_group
-from syres.cli.bill import bill_command
-from syres.cli.catalog import catalog_group
-from syres.cli.contracts import contracts_group
-from syres.cli.customers import customers_group
-from syres.cli.invoice import invoice_group
-from syres.cli.orders import orders_group
-from syres.cli.payments import dunning_command, sepa_group
-from syres.cli.rate import rate_command
-from syres.cli.statements import statement_group
-from syres.cli.terms import terms_group
-from syres.cli.usage import usage_group
-from syres.cli.web import demo_command, manage_command, serve_command
+
+# Command name → "module:attribute". Each command's module is imported only when the command
+# runs (or when `--help` lists them all): `syres rate` must not pay for importing the invoice
+# documents, Django and the rest (about two seconds).
+COMMANDS = {
+    "terms": "syres.cli.terms:terms_group",
+    "serve": "syres.cli.web:serve_command",
+    "manage": "syres.cli.web:manage_command",
+    "demo": "syres.cli.web:demo_command",
+    "api": "syres.cli.api_tokens:api_group",
+    "statement": "syres.cli.statements:statement_group",
+    "customers": "syres.cli.customers:customers_group",
+    "catalog": "syres.cli.catalog:catalog_group",
+    "orders": "syres.cli.orders:orders_group",
+    "contracts": "syres.cli.contracts:contracts_group",
+    "invoice": "syres.cli.invoice:invoice_group",
+    "rate": "syres.cli.rate:rate_command",
+    "usage": "syres.cli.usage:usage_group",
+    "dunning": "syres.cli.payments:dunning_command",
+    "sepa": "syres.cli.payments:sepa_group",
+    "bill": "syres.cli.bill:bill_command",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{target} is not a click command")
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="syres")
 def cli() -> None:
     """syres: customers, orders, contracts, rating, invoicing and payments of SYRES Télécom."""
-
-
-cli.add_command(terms_group)
-cli.add_command(serve_command)
-cli.add_command(manage_command)
-cli.add_command(demo_command)
-cli.add_command(api_group)
-cli.add_command(statement_group)
-cli.add_command(customers_group)
-cli.add_command(catalog_group)
-cli.add_command(orders_group)
-cli.add_command(contracts_group)
-cli.add_command(invoice_group)
-cli.add_command(rate_command)
-cli.add_command(usage_group)
-cli.add_command(dunning_command)
-cli.add_command(sepa_group)
-cli.add_command(bill_command)
 
 
 def main() -> None:

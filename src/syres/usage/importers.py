@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import io
-import re
+import mmap
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -312,42 +312,31 @@ def _parse_start(text: pl.Expr, *, local_means_paris: bool = True) -> pl.Expr:
 
 
 _ISO_WITH_OFFSET = "%Y-%m-%dT%H:%M:%S%.f%z"
-# The form every generated file and most exports use: `2026-03-06T08:43:30+01:00`.
-_ISO_SECONDS_OFFSET = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$"
-_OFFSET = re.compile(r"([+-])(\d\d):(\d\d)")
-
-
-def _offset_seconds(suffixes: list[str]) -> dict[str, int]:
-    """`+01:00` → 3600 for the few distinct offsets of a file (hours ≤ 23, minutes ≤ 59)."""
-    seconds: dict[str, int] = {}
-    for text in suffixes:
-        match = _OFFSET.fullmatch(text)
-        if match and int(match[2]) <= 23 and int(match[3]) <= 59:
-            sign = 1 if match[1] == "+" else -1
-            seconds[text] = sign * (int(match[2]) * 3600 + int(match[3]) * 60)
-    return seconds
+# The form every generated file and most exports use: `2026-03-06T08:43:30+01:00`, with the
+# offset of Paris (winter, summer) or UTC's.
+_COMMON_LENGTH = len("2026-03-06T08:43:30+01:00")
+_COMMON_OFFSETS = {"+01:00": 3600, "+02:00": 7200, "+00:00": 0}
 
 
 def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
-    """Parse `start`: the common form (ISO 8601 to the second with its offset) by Polars' fast
-    naive parser on its first 19 characters less the offset (a handful of distinct values);
-    the other forms (fractions, space, `Z`, Paris local time) with the full parser, only on the
-    rows that need it. Both give the same instant for the common form."""
+    """Parse `start`: the common form (ISO 8601 to the second with the offset of Paris in
+    winter or summer, or UTC's) by Polars' fast naive parser on its first 19 characters less
+    the offset; the other forms (other offsets, fractions, space, `Z`, Paris local time) with
+    the full parser, only on the rows that need it. Both give the same instant for the common
+    form. Rows stay in file (`source_line`) order."""
     start = pl.col("start")
-    common = start.str.contains(_ISO_SECONDS_OFFSET)
-    suffixes = frame.select(start.str.slice(19).unique()).to_series().to_list()
-    offsets = _offset_seconds([text for text in suffixes if text is not None])
-    offset_us = (
-        start.str.slice(19).replace_strict(offsets, default=None, return_dtype=pl.Int64) * 1_000_000
-    )
+    offset_us: pl.Expr = pl.lit(None, dtype=pl.Int64)
+    for suffix, seconds in reversed(_COMMON_OFFSETS.items()):
+        offset_us = (
+            pl.when(start.str.ends_with(suffix)).then(seconds * 1_000_000).otherwise(offset_us)
+        )
     naive = start.str.slice(0, 19).str.to_datetime(
         "%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us", cache=False
     )
+    common = start.str.len_bytes() == _COMMON_LENGTH
     fast = pl.when(common).then((naive.dt.epoch("us") - offset_us).cast(pl.Datetime("us", "UTC")))
-    frame = frame.with_columns(_start=fast if offsets else pl.lit(None, pl.Datetime("us", "UTC")))
+    frame = frame.with_columns(_start=fast)
     if frame.get_column("_start").null_count():
-        # As before this fast path: rows with an offset first, then the others, each in file
-        # order (the first of two duplicates is the one kept).
         frame = frame.with_columns(
             _start=pl.coalesce(
                 "_start",
@@ -359,7 +348,10 @@ def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
         slow = frame.filter(pl.col("_start").is_null())
         if slow.height:
             slow = slow.with_columns(_start=_parse_start(start))
-            frame = pl.concat([frame.filter(pl.col("_start").is_not_null()), slow])
+            # Back in file order: of two duplicates, the first in the file is the one kept.
+            frame = pl.concat([frame.filter(pl.col("_start").is_not_null()), slow]).sort(
+                "source_line"
+            )
     return frame.with_columns(start=pl.col("_start")).drop("_start")
 
 
@@ -382,8 +374,8 @@ def _split(
     return frame, bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
 
 
-def _flag(column: str, *, empty_means_no: bool) -> pl.Expr:
-    text = pl.col(column).str.strip_chars().str.to_lowercase()
+def _flag(column: str, *, empty_means_no: bool, trim: bool = True) -> pl.Expr:
+    text = (pl.col(column).str.strip_chars() if trim else pl.col(column)).str.to_lowercase()
     no = ["0", "false", "no", "non", *([""] if empty_means_no else [])]
     return (
         pl.when(text.is_in(["1", "true", "yes", "oui"])).then(True).when(text.is_in(no)).then(False)
@@ -391,18 +383,78 @@ def _flag(column: str, *, empty_means_no: bool) -> pl.Expr:
 
 
 def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    plain = _read_plain(path, VOICE_HEADER, integers=("duration_s",))
+    if plain is not None:
+        return _parse_voice(plain, path=path, plain=True)
     return _in_batches(path, VOICE_HEADER, lambda raw: _parse_voice(raw, path=path))
 
 
-def _parse_voice(raw: pl.DataFrame, *, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+# Bytes that make the fast whole-file read unsafe: quotes (a quoted field may hold a line
+# break, so rows and line numbers would drift) and blanks (fields would need trimming).
+_NOT_PLAIN = (b'"', b" ", b"\t", b"\r")
+
+
+def _read_plain(
+    path: Path, header: Sequence[str], *, integers: Sequence[str]
+) -> pl.DataFrame | None:
+    """The whole file in one multi-threaded read with its integer columns typed, when it is
+    plain: no quote, no blank, no blank line, every integer field a plain integer or empty.
+
+    Row i is then line i + 2 of the file, and the frame is what the text path gives once its
+    fields are trimmed and cast (`None` otherwise: the text path reads the file).
+    """
+    with path.open("rb") as handle:
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return None
+        with mapped:
+            if any(mapped.find(byte) != -1 for byte in _NOT_PLAIN):
+                return None
+    schema = {name: pl.Int64() if name in integers else pl.String() for name in header}
+    try:
+        frame = pl.read_csv(
+            path,
+            schema=schema,
+            empty_string_is_null=False,
+            raise_if_empty=False,
+        )
+    except pl.exceptions.PolarsError:
+        return None  # e.g. a duration that is not an integer: the text path says which row
+    # A blank line is read as a row of nulls: line numbers are then the text path's business.
+    if frame.get_column(header[0]).null_count():
+        return None
+    # (All columns are read: with a selection, Polars would not see a row's extra fields.)
+    return frame.drop("caller", strict=False).with_columns(
+        source_line=pl.int_range(2, frame.height + 2, dtype=pl.Int64),
+        _fields=pl.lit(len(header), dtype=pl.Int64),
+    )
+
+
+def _text(name: str, *, plain: bool) -> pl.Expr:
+    """A text field without surrounding blanks (a plain read has none to remove)."""
+    return pl.col(name) if plain else pl.col(name).str.strip_chars()
+
+
+def _integer(name: str, *, plain: bool) -> pl.Expr:
+    """An integer field: typed by a plain read already, else trimmed and cast (null if bad)."""
+    return pl.col(name) if plain else pl.col(name).str.strip_chars().cast(pl.Int64, strict=False)
+
+
+_MOBILE_INTEGERS = ("duration_s", "bytes", "mcc")
+
+
+def _parse_voice(
+    raw: pl.DataFrame, *, path: Path, plain: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     raw = _with_start(raw.rename({"call_id": "record_id"}))
     parsed = raw.with_columns(
-        record_id=pl.col("record_id").str.strip_chars(),
-        line=pl.col("line").str.strip_chars(),
-        duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
-        direction=pl.col("direction").str.strip_chars().str.to_lowercase(),
+        record_id=_text("record_id", plain=plain),
+        line=_text("line", plain=plain),
+        duration_s=_integer("duration_s", plain=plain),
+        direction=_text("direction", plain=plain).str.to_lowercase(),
         # Required: a row cut short must not pass for a call that was not forwarded.
-        forwarded=_flag("forwarded", empty_means_no=False),
+        forwarded=_flag("forwarded", empty_means_no=False, trim=not plain),
     )
     reason = _first_reason(
         (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
@@ -422,21 +474,26 @@ def _parse_voice(raw: pl.DataFrame, *, path: Path) -> tuple[pl.DataFrame, pl.Dat
 
 
 def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+    plain = _read_plain(path, MOBILE_HEADER, integers=_MOBILE_INTEGERS)
+    if plain is not None:
+        return _parse_mobile(plain, path=path, plain=True)
     return _in_batches(path, MOBILE_HEADER, lambda raw: _parse_mobile(raw, path=path))
 
 
-def _parse_mobile(raw: pl.DataFrame, *, path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
+def _parse_mobile(
+    raw: pl.DataFrame, *, path: Path, plain: bool = False
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     raw = _with_start(raw)
-    kind = pl.col("kind").str.strip_chars().str.to_lowercase()
+    kind = _text("kind", plain=plain).str.to_lowercase()
     parsed = raw.with_columns(
-        record_id=pl.col("record_id").str.strip_chars(),
-        line=pl.col("line").str.strip_chars(),
+        record_id=_text("record_id", plain=plain),
+        line=_text("line", plain=plain),
         kind=kind,
-        callee=pl.when(pl.col("callee").str.strip_chars() != "").then(pl.col("callee")),
-        duration_s=pl.col("duration_s").str.strip_chars().cast(pl.Int64, strict=False),
-        bytes=pl.col("bytes").str.strip_chars().cast(pl.Int64, strict=False),
-        mcc=pl.col("mcc").str.strip_chars().cast(pl.Int64, strict=False),
-        forwarded=_flag("forwarded", empty_means_no=True),  # SMS and data have no forwarding
+        callee=pl.when(_text("callee", plain=plain) != "").then(pl.col("callee")),
+        duration_s=_integer("duration_s", plain=plain),
+        bytes=_integer("bytes", plain=plain),
+        mcc=_integer("mcc", plain=plain),
+        forwarded=_flag("forwarded", empty_means_no=True, trim=not plain),  # SMS/data: none
     )
     reason = _first_reason(
         (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),

@@ -191,6 +191,16 @@ def _region_and_type(frame: pl.DataFrame, *, code: int, plans: NumberPlans) -> p
     )
 
 
+def national_number_key(callee: pl.Expr) -> pl.Expr:
+    """The nine digits of a callee written exactly `0XXXXXXXXX` (French national form, first X
+    not 0), as an integer; null for any other text. One integer per such text and back
+    (`"0" + str(key)`), so that records can be keyed by an integer rather than hashed as text."""
+    digits = callee.str.slice(1).cast(pl.Int64, strict=False)
+    plain = (callee.str.len_bytes() == 10) & callee.str.starts_with("0")
+    # `0+12345678` and the like parse too, but to fewer than nine digits.
+    return pl.when(plain & (digits >= 100_000_000)).then(digits)
+
+
 def _clean(callee: pl.Expr) -> pl.Expr:
     return callee.str.replace_all(r"[\s.\-()/]", "")
 
@@ -207,9 +217,21 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
     plans = number_plans()
     rating = terms.rating
     home_code = phonenumbers.country_code_for_region(rating.home_country)
-    base = (
+    distinct = (
         pl.DataFrame({"callee": callees.cast(pl.String)})
         .unique()
+        .with_columns(_national=national_number_key(pl.col("callee")).is_not_null())
+    )
+    # Most callees are already in the plain national form: they skip the cleaning and the
+    # calling-code search, and give exactly what those would give.
+    national = distinct.filter(pl.col("_national")).select(
+        "callee",
+        digits=pl.lit(str(home_code)) + pl.col("callee").str.slice(1),
+        nsn=pl.col("callee").str.slice(1),
+    )
+    base = (
+        distinct.filter(~pl.col("_national"))
+        .drop("_national")
         .with_columns(clean=_clean(pl.col("callee")).fill_null(""))
         .with_columns(
             digits=pl.when(pl.col("clean").str.contains(r"^\+\d{6,15}$"))
@@ -229,6 +251,7 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
         terms=terms,
         plans=plans,
         home_code=home_code,
+        national=national,
     )
     invalid = base.filter(pl.col("short").is_null() & pl.col("digits").is_null()).select(
         "callee",
@@ -270,7 +293,12 @@ def _classify_short(frame: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
 
 
 def _classify_full(
-    frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans, home_code: int
+    frame: pl.DataFrame,
+    *,
+    terms: Terms,
+    plans: NumberPlans,
+    home_code: int,
+    national: pl.DataFrame,
 ) -> pl.DataFrame:
     rating = terms.rating
     digits = pl.col("digits")
@@ -287,6 +315,7 @@ def _classify_full(
     abroad = frame.filter((pl.col("code") != home_code) & pl.col("code").is_not_null())
     unknown_code = frame.filter(pl.col("code").is_null())
 
+    home = pl.concat([home.select("callee", "digits", "nsn"), national])
     parts = [_classify_home(home, terms=terms, plans=plans)]
     for (code,), group in abroad.partition_by("code", as_dict=True).items():
         typed = _region_and_type(group, code=int(str(code)), plans=plans)

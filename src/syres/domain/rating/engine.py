@@ -26,7 +26,7 @@ Readings where SPEC §5 leaves a choice (each tested):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -41,6 +41,7 @@ from syres.domain.rating.destinations import (
     DestinationClass,
     classify_callees,
     included_for_platform,
+    national_number_key,
 )
 from syres.domain.rating.mcc import MCC_COUNTRY
 from syres.domain.terms import SIP_PLATFORMS, Terms
@@ -194,18 +195,26 @@ def rate_usage(
     lines = _checked_lines(lines, terms=terms)
     voice = voice.select([pl.col(name).cast(dtype) for name, dtype in VOICE_SCHEMA.items()])
     mobile = mobile.select([pl.col(name).cast(dtype) for name, dtype in MOBILE_SCHEMA.items()])
-    callees = called_numbers(voice=voice, mobile=mobile).unique()
+    national, others = _distinct_callees(called_numbers(voice=voice, mobile=mobile))
     if known_classes is None:
-        classes = classify_for_rating(callees, terms=terms)
+        classes = classify_for_rating(pl.concat([national, others]), terms=terms)
     else:
-        known = known_classes.get_column("callee").implode()
+        known = known_classes.filter(pl.col("callee").is_in(others.implode()))
         classes = pl.concat(
             [
-                classify_for_rating(callees.filter(~callees.is_in(known)), terms=terms),
-                known_classes.filter(pl.col("callee").is_in(callees.implode())),
+                classify_for_rating(
+                    pl.concat([national, others.filter(~others.is_in(known["callee"].implode()))]),
+                    terms=terms,
+                ),
+                known,
             ],
             how="vertical_relaxed",
         )
+    # Records meet their class by an integer key, not by hashing the callee text again.
+    callee_key = _callee_key(pl.col("callee"), others=others)
+    classes = classes.with_columns(callee_key=callee_key).drop("callee")
+    voice = voice.with_columns(callee_key=callee_key)
+    mobile = mobile.with_columns(callee_key=callee_key)
 
     voice_ok, voice_rejected = _accepted(voice, lines=lines, kind_of_line="trunk")
     mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
@@ -254,6 +263,27 @@ def called_numbers(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
     ).drop_nulls()
 
 
+def _distinct_callees(callees: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The distinct callees: those in the plain national form (made from their distinct
+    integer keys: cheaper than hashing the texts), then the others, sorted."""
+    keyed = callees.to_frame("callee").with_columns(key=national_number_key(pl.col("callee")))
+    national = keyed.select(
+        callee=pl.lit("0") + pl.col("key").drop_nulls().unique().sort().cast(pl.String)
+    ).to_series()
+    others = keyed.filter(pl.col("key").is_null()).get_column("callee").unique().sort()
+    return national, others
+
+
+def _callee_key(callee: pl.Expr, *, others: pl.Series) -> pl.Expr:
+    """An integer per distinct callee: the national key (positive), else minus the rank of the
+    text among `others` (the few other distinct callees)."""
+    national = national_number_key(callee)
+    if others.is_empty():
+        return national
+    ranks = pl.int_range(1, others.len() + 1, dtype=pl.Int64, eager=True)
+    return pl.coalesce(national, -callee.replace_strict(others, ranks, default=None))
+
+
 def classify_for_rating(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
     """Each distinct callee classified (`classify_callees`), with its distinct-number key and
     whether each platform includes it (R-DEST-1..4), computed once per number."""
@@ -276,6 +306,13 @@ def _checked_lines(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
     return lines.with_row_index("line_idx")
 
 
+def _with_joined(frame: pl.DataFrame, table: pl.DataFrame, *, on: str) -> pl.DataFrame:
+    """`frame` left-joined with `table` (unique on `on`), row for row: only the key column goes
+    through the join, so the wide frame (text columns) is not copied."""
+    joined = frame.select(on).join(table, on=on, how="left", maintain_order="left")
+    return frame.hstack(joined.drop(on).get_columns())
+
+
 def _rejects(frame: pl.DataFrame, reason: pl.Expr) -> pl.DataFrame:
     return frame.select("source", "source_line", "record_id", "line", reason=reason)
 
@@ -284,7 +321,7 @@ def _accepted(
     records: pl.DataFrame, *, lines: pl.DataFrame, kind_of_line: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Drop (into `rejected`) duplicates and records of unknown or wrong-kind lines."""
-    records = records.join(lines, on="line", how="left")
+    records = _with_joined(records, lines, on="line")
     duplicate = ~pl.struct("line", "record_id").is_first_distinct()
     if kind_of_line == "mobile":
         wrong_kind = pl.col("platform").is_not_null() & (pl.col("platform") != MOBILE)
@@ -309,11 +346,22 @@ def _accepted(
 
 
 def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
-    """Month (`YYYY-MM`, Europe/Paris) of each record and whether it fell on a business day."""
-    day = pl.col("start").dt.convert_time_zone(PARIS).dt.date()
-    frame = frame.with_columns(_day=day).with_columns(
-        period_key=(pl.col("_day").dt.year() * 100 + pl.col("_day").dt.month()).cast(pl.Int32),
-        on_business_day=pl.col("_day").is_in(business.implode()),
+    """Month (`YYYY-MM`, Europe/Paris) of each record and whether it fell on a business day.
+
+    The Paris day of each instant is found among the (few) Paris midnights of the records'
+    span by a binary search on integers, rather than by a time-zone conversion per record.
+    """
+    days = _paris_days(frame.get_column("start"))
+    on_day = days.get_column("midnight_us").search_sorted(
+        frame.get_column("start").dt.epoch("us"), side="right"
+    )
+    # The last midnight at or before the instant; none for a record without a start.
+    day = pl.select(
+        pl.when(frame.get_column("start").is_not_null()).then(on_day.cast(pl.Int64) - 1)
+    ).to_series()
+    frame = frame.with_columns(
+        period_key=days.get_column("period_key").gather(day),
+        on_business_day=days.get_column("day").is_in(business.implode()).gather(day),
     )
     keys = frame.get_column("period_key").unique().sort().to_list()
     names = {key: f"{key // 100:04d}-{key % 100:02d}" for key in keys}
@@ -322,7 +370,30 @@ def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
         if names
         else pl.lit(None, dtype=pl.Categorical)
     )
-    return frame.with_columns(period=period).drop("_day")
+    return frame.with_columns(period=period)
+
+
+def _paris_days(starts: pl.Series) -> pl.DataFrame:
+    """Each Paris calendar day of the span of `starts` (UTC), with the instant of its midnight
+    (epoch microseconds, increasing) and its month key (`YYYYMM`)."""
+    instants = [value for value in (starts.min(), starts.max()) if isinstance(value, datetime)]
+    if not instants:
+        instants = [datetime(2000, 1, 1, tzinfo=PARIS_ZONE)]
+    first = min(instants).astimezone(PARIS_ZONE).date()
+    last = max(instants).astimezone(PARIS_ZONE).date()
+    days = [date.fromordinal(o) for o in range(first.toordinal(), last.toordinal() + 1)]
+    epoch = datetime(1970, 1, 1, tzinfo=UTC)
+    return pl.DataFrame(
+        {
+            "day": days,
+            "midnight_us": [
+                (datetime.combine(d, time(), PARIS_ZONE) - epoch) // timedelta(microseconds=1)
+                for d in days
+            ],
+            "period_key": [d.year * 100 + d.month for d in days],
+        },
+        schema={"day": pl.Date, "midnight_us": pl.Int64, "period_key": pl.Int32},
+    )
 
 
 def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
@@ -414,9 +485,7 @@ def _number_key() -> pl.Expr:
 def _classified(
     frame: pl.DataFrame, *, classes: pl.DataFrame, needs_number: pl.Expr
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = frame.join(
-        classes.drop("reject_reason"), on="callee", how="left", maintain_order="left"
-    )
+    frame = _with_joined(frame, classes.drop("reject_reason"), on="callee_key").drop("callee_key")
     bad = needs_number & (
         pl.col("destination_class").is_null()
         | (pl.col("destination_class") == DestinationClass.INVALID.value)
