@@ -24,6 +24,7 @@ from syres.domain.rating import (
     RatingResult,
     called_numbers,
     classify_for_rating,
+    national_number_key,
     rate_usage,
 )
 from syres.domain.terms import Terms
@@ -93,11 +94,11 @@ def rate_files(
     slices = max(1, -(-accepted // SLICE_RECORDS))
     known_classes = None
     if slices > 1:
-        # Numbers outside the French national format (foreign, short, malformed) are few but
-        # the costliest to classify, and called from many lines: classified once for all.
+        # Numbers outside the plain national form (foreign, short, odd) are few but the
+        # costliest to classify, and called from many lines: classified once for all.
         callees = called_numbers(voice=imported.voice, mobile=imported.mobile)
-        national = (callees.str.len_bytes() == 10) & callees.str.contains(r"^0[1-9]")
-        known_classes = classify_for_rating(callees.filter(~national), terms=terms)
+        odd = callees.to_frame("callee").filter(national_number_key(pl.col("callee")).is_null())
+        known_classes = classify_for_rating(odd.get_column("callee").unique(), terms=terms)
     voice_parts = _partitions(imported.voice, slices)
     mobile_parts = _partitions(imported.mobile, slices)
     line_parts = _partitions(lines, slices)

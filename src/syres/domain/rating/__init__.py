@@ -4,6 +4,7 @@ from syres.domain.rating.destinations import (
     DestinationClass,
     classify_callees,
     included_for_platform,
+    national_number_key,
     number_plans,
 )
 from syres.domain.rating.engine import (
@@ -44,6 +45,7 @@ __all__ = [
     "classify_for_rating",
     "included_for_platform",
     "micro_to_decimal_expr",
+    "national_number_key",
     "number_plans",
     "rate_usage",
 ]

@@ -971,7 +971,8 @@ def _summary(
     flags += ["data_fair_use", "throttle"]
     summed = [c for c in prepared.columns[len(firsts) + 2 :] if c not in flags]
     sums = (
-        prepared.group_by("line_idx", "period_key")
+        # One integer key per line-month: hashing one column is cheaper than two.
+        prepared.group_by(pl.col("line_idx").cast(pl.Int64) * 1_000_000 + pl.col("period_key"))
         .agg(
             *[pl.col(c).first() for c in firsts],
             *[pl.col(c).any() for c in flags],
