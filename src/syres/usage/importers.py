@@ -335,7 +335,7 @@ def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
     )
     common = start.str.len_bytes() == _COMMON_LENGTH
     fast = pl.when(common).then((naive.dt.epoch("us") - offset_us).cast(pl.Datetime("us", "UTC")))
-    frame = frame.with_columns(_start=fast)
+    frame = streamed(frame.lazy().with_columns(_start=fast))
     if frame.get_column("_start").null_count():
         frame = frame.with_columns(
             _start=pl.coalesce(
@@ -363,9 +363,11 @@ def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
 
 
 def _split(
-    frame: pl.DataFrame, reason: pl.Expr, *, path: Path
+    frame: pl.DataFrame | pl.LazyFrame, reason: pl.Expr, *, path: Path
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = frame.with_columns(_reason=reason, source=pl.lit(str(path), dtype=pl.Categorical))
+    frame = streamed(
+        frame.lazy().with_columns(_reason=reason, source=pl.lit(str(path), dtype=pl.Categorical))
+    )
     bad = frame.filter(pl.col("_reason").is_not_null()).select(
         "source", "source_line", "record_id", "line", reason="_reason"
     )
@@ -431,6 +433,15 @@ def _read_plain(
     )
 
 
+def streamed(query: pl.LazyFrame) -> pl.DataFrame:
+    """`query` run by Polars' streaming engine, rows in order: row-wise parsing and checks of a
+    whole file are then spread over every core in chunks of rows (the eager engine evaluates
+    one expression over a whole column on one thread), touching less fresh memory. Measured:
+    10 M voice records parsed in 3.4–3.8 s instead of 4.1–4.6 s. (On the rating engine's
+    slices of a million rows it was slower: not used there.)"""
+    return query.collect(engine="streaming")
+
+
 def _text(name: str, *, plain: bool) -> pl.Expr:
     """A text field without surrounding blanks (a plain read has none to remove)."""
     return pl.col(name) if plain else pl.col(name).str.strip_chars()
@@ -448,7 +459,7 @@ def _parse_voice(
     raw: pl.DataFrame, *, path: Path, plain: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     raw = _with_start(raw.rename({"call_id": "record_id"}))
-    parsed = raw.with_columns(
+    parsed = raw.lazy().with_columns(
         record_id=_text("record_id", plain=plain),
         line=_text("line", plain=plain),
         duration_s=_integer("duration_s", plain=plain),
@@ -485,7 +496,7 @@ def _parse_mobile(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     raw = _with_start(raw)
     kind = _text("kind", plain=plain).str.to_lowercase()
-    parsed = raw.with_columns(
+    parsed = raw.lazy().with_columns(
         record_id=_text("record_id", plain=plain),
         line=_text("line", plain=plain),
         kind=kind,
