@@ -326,3 +326,19 @@ def test_a_plain_file_is_read_whole_and_a_quoted_one_by_the_text_path(tmp_path: 
     assert importers._read_plain(quoted, importers.VOICE_HEADER, integers=["duration_s"]) is None
     same = read_usage_files([plain]).voice.drop("source")
     assert same.equals(read_usage_files([quoted]).voice.drop("source"))
+
+
+def test_records_stay_in_file_order_whatever_the_form_of_their_date(tmp_path: Path) -> None:
+    """SPEC §12: of two records with the same id, the first in the file is kept; so rows read
+    by the full date parser (Paris local time here) are not moved after the others."""
+    path = tmp_path / "voice.csv"
+    path.write_text(
+        HEADER
+        + "c1,T1,2026-03-02T09:00:00,60,0565000000,0145000001,out,0\n"
+        + "c1,T1,2026-03-02T10:00:00+01:00,60,0565000000,0145000001,out,0\n"
+        + "c2,T1,2026-03-02 11:00:00,60,0565000000,0145000001,out,0\n",
+        encoding="utf-8",
+    )
+    imported = read_usage_files([path])
+    assert imported.voice.get_column("source_line").to_list() == [2, 3, 4]
+    assert imported.voice.get_column("start").dt.hour().to_list() == [8, 9, 10]
