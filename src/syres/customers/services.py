@@ -111,6 +111,13 @@ class Address:
         }
 
 
+def lock_customer(customer: Customer) -> Customer:
+    """Take the customer's row lock for the current transaction (SELECT … FOR UPDATE): writes
+    that depend on what the customer owes (payments and their allocation, disputes) then follow
+    one another instead of both reading the same balance."""
+    return Customer.objects.select_for_update().get(pk=customer.pk)
+
+
 def _check_address(address: Address) -> None:
     if not (address.address_line.strip() and address.postcode.strip() and address.city.strip()):
         raise UnableToRecordCustomer(

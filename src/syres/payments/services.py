@@ -29,6 +29,7 @@ from syres.billing import services as billing_services
 from syres.contracts import selectors as contract_selectors
 from syres.contracts import services as contract_services
 from syres.customers import selectors as customer_selectors
+from syres.customers import services as customer_services
 from syres.domain import billing as billing_rules
 from syres.domain.customers import sniff_content_type
 from syres.domain.money import ZERO, format_eur, quantize_eur
@@ -138,6 +139,8 @@ def automation_user() -> Any:
 
 
 def _allocate(payment: Payment, *, target_invoice: str | None) -> list[Any]:
+    # Two payments of one customer allocated at once would both see the same invoices open.
+    customer_services.lock_customer(payment.customer)
     invoices = {r.number: r for r in selectors.open_invoices_of(payment.customer)}
     try:
         result = allocation_rules.allocate_payment(
@@ -788,7 +791,9 @@ def open_dispute(
                 f"Justificatif « {name} » refusé ({kind or 'type inconnu'}) ; types acceptés : "
                 f"{', '.join(policy.upload_content_types)}."
             )
-    # The invoice's open disputes are locked: two disputes cannot both take the same rest.
+    # The customer, then the invoice's open disputes, are locked: two disputes (the first
+    # ones of an invoice included) cannot both take the same rest.
+    customer_services.lock_customer(invoice.customer)
     others = [
         _domain_dispute(d)
         for d in Dispute.objects.select_for_update().filter(
