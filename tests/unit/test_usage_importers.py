@@ -342,3 +342,22 @@ def test_records_stay_in_file_order_whatever_the_form_of_their_date(tmp_path: Pa
     imported = read_usage_files([path])
     assert imported.voice.get_column("source_line").to_list() == [2, 3, 4]
     assert imported.voice.get_column("start").dt.hour().to_list() == [8, 9, 10]
+
+
+def test_a_date_outside_the_years_of_usage_is_rejected_not_rated(tmp_path: Path) -> None:
+    """SPEC §12: year 0026 or 9999 is a typing or export error; the record goes to the rejects
+    with its line (a date before year 1 in UTC could not even be shown)."""
+    path = tmp_path / "voice.csv"
+    path.write_text(
+        HEADER
+        + "c1,T1,0001-01-01T00:30:00+01:00,60,0565000000,0145000001,out,0\n"
+        + "c2,T1,9999-12-31T23:00:00+01:00,60,0565000000,0145000001,out,0\n"
+        + "c3,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out,0\n",
+        encoding="utf-8",
+    )
+    imported = read_usage_files([path])
+    assert imported.voice.get_column("record_id").to_list() == ["c3"]
+    assert imported.rejected.select("source_line", "reason").rows() == [
+        (2, "date de début hors limites (années 2000 à 2099)"),
+        (3, "date de début hors limites (années 2000 à 2099)"),
+    ]

@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -355,6 +356,17 @@ def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(start=pl.col("_start")).drop("_start")
 
 
+# Usage is dated within these years; a date outside them is a typing or export error (year
+# 0026, 9999…), and could not be rated (months, business days) nor shown.
+_FIRST_YEAR, _END_YEAR = 2000, 2100
+_START_OUT_OF_RANGE = f"date de début hors limites (années {_FIRST_YEAR} à {_END_YEAR - 1})"
+
+
+def _start_out_of_range() -> pl.Expr:
+    bounds = [datetime(year, 1, 1, tzinfo=UTC) for year in (_FIRST_YEAR, _END_YEAR)]
+    return ~pl.col("start").is_between(*bounds, closed="left")
+
+
 def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
     expr: pl.Expr = pl.lit(None, dtype=pl.String)
     for condition, text in reversed(checks):
@@ -472,6 +484,7 @@ def _parse_voice(
         (pl.col("record_id") == "", "call_id manquant"),
         (pl.col("line") == "", "ligne manquante"),
         (pl.col("start").is_null(), "date de début invalide (ISO 8601 attendu)"),
+        (_start_out_of_range(), _START_OUT_OF_RANGE),
         (
             pl.col("duration_s").is_null() | (pl.col("duration_s") < 0),
             "durée invalide (secondes, entier positif)",
@@ -511,6 +524,7 @@ def _parse_mobile(
         (pl.col("record_id") == "", "record_id manquant"),
         (pl.col("line") == "", "ligne manquante"),
         (pl.col("start").is_null(), "date de début invalide (ISO 8601 attendu)"),
+        (_start_out_of_range(), _START_OUT_OF_RANGE),
         (~kind.is_in(["voice", "sms", "data"]), "type invalide (voice, sms ou data)"),
         (
             (kind == "voice") & (pl.col("duration_s").is_null() | (pl.col("duration_s") < 0)),
@@ -576,6 +590,7 @@ def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.Da
         ),
         (pl.col("line") == "", "accountcode (ligne) manquant"),
         (pl.col("start").is_null(), "date de début invalide (AAAA-MM-JJ HH:MM:SS attendu)"),
+        (_start_out_of_range(), _START_OUT_OF_RANGE),
         (
             pl.col("duration_s").is_null() | (pl.col("duration_s") < 0),
             "billsec invalide (secondes, entier positif)",
