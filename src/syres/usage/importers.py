@@ -363,8 +363,8 @@ _START_OUT_OF_RANGE = f"date de début hors limites (années {_FIRST_YEAR} à {_
 
 
 def _start_out_of_range() -> pl.Expr:
-    bounds = [datetime(year, 1, 1, tzinfo=UTC) for year in (_FIRST_YEAR, _END_YEAR)]
-    return ~pl.col("start").is_between(*bounds, closed="left")
+    first, end = (datetime(year, 1, 1, tzinfo=UTC) for year in (_FIRST_YEAR, _END_YEAR))
+    return ~pl.col("start").is_between(first, end, closed="left")
 
 
 def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
