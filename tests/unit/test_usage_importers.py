@@ -361,3 +361,17 @@ def test_a_date_outside_the_years_of_usage_is_rejected_not_rated(tmp_path: Path)
         (2, "date de début hors limites (années 2000 à 2099)"),
         (3, "date de début hors limites (années 2000 à 2099)"),
     ]
+
+
+def test_a_file_with_unicode_blanks_is_trimmed_by_the_text_path(tmp_path: Path) -> None:
+    """A no-break space after a line id is trimmed as before, so the fast whole-file read
+    (which trims nothing) is not used on files with characters outside ASCII."""
+    path = tmp_path / "voice.csv"
+    path.write_text(
+        HEADER + "c1,T1\u00a0,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out\u00a0,0\n",
+        encoding="utf-8",
+    )
+    assert importers._read_plain(path, importers.VOICE_HEADER, integers=["duration_s"]) is None
+    imported = read_usage_files([path])
+    assert imported.voice.select("line", "direction").rows() == [("T1", "out")]
+    assert imported.rejected.height == 0

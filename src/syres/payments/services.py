@@ -139,8 +139,6 @@ def automation_user() -> Any:
 
 
 def _allocate(payment: Payment, *, target_invoice: str | None) -> list[Any]:
-    # Two payments of one customer allocated at once would both see the same invoices open.
-    customer_services.lock_customer(payment.customer)
     invoices = {r.number: r for r in selectors.open_invoices_of(payment.customer)}
     try:
         result = allocation_rules.allocate_payment(
@@ -185,6 +183,9 @@ def record_payment(
         allocation_rules.allocate_payment(amount=amount, open_invoices=())
     except allocation_rules.UnableToAllocatePayment as error:
         raise UnableToRecordPayment(str(error)) from error
+    # Two payments of one customer allocated at once would both see the same invoices open:
+    # the customer's row is locked first, before anything is written.
+    customer_services.lock_customer(customer)
     payment = Payment.objects.create(
         customer=customer,
         method=method,

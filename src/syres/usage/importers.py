@@ -23,8 +23,9 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -77,6 +78,7 @@ ASTERISK_COLUMNS = {
     21: (*ASTERISK_BASE, "uniqueid", "userfield", "peeraccount", "linkedid", "sequence"),
 }
 PARIS = "Europe/Paris"
+PARIS_ZONE = ZoneInfo(PARIS)
 
 
 class UnableToReadUsage(Exception):
@@ -363,7 +365,11 @@ _START_OUT_OF_RANGE = f"date de début hors limites (années {_FIRST_YEAR} à {_
 
 
 def _start_out_of_range() -> pl.Expr:
-    first, end = (datetime(year, 1, 1, tzinfo=UTC) for year in (_FIRST_YEAR, _END_YEAR))
+    # Years of Paris, like the months the usage is rated in.
+    first, end = (
+        pl.lit(datetime(year, 1, 1, tzinfo=PARIS_ZONE)).dt.convert_time_zone("UTC")
+        for year in (_FIRST_YEAR, _END_YEAR)
+    )
     return ~pl.col("start").is_between(first, end, closed="left")
 
 
@@ -404,15 +410,24 @@ def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 # Bytes that make the fast whole-file read unsafe: quotes (a quoted field may hold a line
-# break, so rows and line numbers would drift) and blanks (fields would need trimming).
-_NOT_PLAIN = (b'"', b" ", b"\t", b"\r")
+# break, so rows and line numbers would drift) and blanks (fields would need trimming; the
+# other blanks of Unicode, such as a no-break space, are outside ASCII, checked apart).
+_NOT_PLAIN = (b'"', b" ", b"\t", b"\r", b"\x0b", b"\x0c")
+_ASCII_CHECK_BYTES = 16 * 2**20
+
+
+def _is_ascii(mapped: mmap.mmap) -> bool:
+    size = len(mapped)
+    step = _ASCII_CHECK_BYTES
+    return all(mapped[offset : offset + step].isascii() for offset in range(0, size, step))
 
 
 def _read_plain(
     path: Path, header: Sequence[str], *, integers: Sequence[str]
 ) -> pl.DataFrame | None:
     """The whole file in one multi-threaded read with its integer columns typed, when it is
-    plain: no quote, no blank, no blank line, every integer field a plain integer or empty.
+    plain: ASCII, no quote, no blank, no blank line, every integer field a plain integer or
+    empty.
 
     Row i is then line i + 2 of the file, and the frame is what the text path gives once its
     fields are trimmed and cast (`None` otherwise: the text path reads the file).
@@ -423,7 +438,7 @@ def _read_plain(
         except ValueError:  # an empty file cannot be mapped
             return None
         with mapped:
-            if any(mapped.find(byte) != -1 for byte in _NOT_PLAIN):
+            if any(mapped.find(byte) != -1 for byte in _NOT_PLAIN) or not _is_ascii(mapped):
                 return None
     schema = {name: pl.Int64() if name in integers else pl.String() for name in header}
     try:
