@@ -25,10 +25,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import polars as pl
 
+from syres.domain import periods
 from syres.domain.rating import LINES_SCHEMA, MOBILE_SCHEMA, REJECTED_SCHEMA, VOICE_SCHEMA
 from syres.domain.terms import SIP_PLATFORMS
 
@@ -78,7 +78,6 @@ ASTERISK_COLUMNS = {
     21: (*ASTERISK_BASE, "uniqueid", "userfield", "peeraccount", "linkedid", "sequence"),
 }
 PARIS = "Europe/Paris"
-PARIS_ZONE = ZoneInfo(PARIS)
 
 
 class UnableToReadUsage(Exception):
@@ -367,7 +366,7 @@ _START_OUT_OF_RANGE = f"date de début hors limites (années {_FIRST_YEAR} à {_
 def _start_out_of_range() -> pl.Expr:
     # Years of Paris, like the months the usage is rated in.
     first, end = (
-        pl.lit(datetime(year, 1, 1, tzinfo=PARIS_ZONE)).dt.convert_time_zone("UTC")
+        pl.lit(datetime(year, 1, 1, tzinfo=periods.PARIS)).dt.convert_time_zone("UTC")
         for year in (_FIRST_YEAR, _END_YEAR)
     )
     return ~pl.col("start").is_between(first, end, closed="left")
@@ -394,8 +393,8 @@ def _split(
     return frame, bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
 
 
-def _flag(column: str, *, empty_means_no: bool, trim: bool = True) -> pl.Expr:
-    text = (pl.col(column).str.strip_chars() if trim else pl.col(column)).str.to_lowercase()
+def _flag(column: str, *, empty_means_no: bool, plain: bool) -> pl.Expr:
+    text = _text(column, plain=plain).str.to_lowercase()
     no = ["0", "false", "no", "non", *([""] if empty_means_no else [])]
     return (
         pl.when(text.is_in(["1", "true", "yes", "oui"])).then(True).when(text.is_in(no)).then(False)
@@ -403,7 +402,7 @@ def _flag(column: str, *, empty_means_no: bool, trim: bool = True) -> pl.Expr:
 
 
 def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    plain = _read_plain(path, VOICE_HEADER, integers=("duration_s",))
+    plain = _read_plain(path, VOICE_HEADER, integers=_VOICE_INTEGERS)
     if plain is not None:
         return _parse_voice(plain, path=path, plain=True)
     return _in_batches(path, VOICE_HEADER, lambda raw: _parse_voice(raw, path=path))
@@ -479,6 +478,8 @@ def _integer(name: str, *, plain: bool) -> pl.Expr:
     return pl.col(name) if plain else pl.col(name).str.strip_chars().cast(pl.Int64, strict=False)
 
 
+# The columns a plain read types as integers (`_integer` then takes them as they are).
+_VOICE_INTEGERS = ("duration_s",)
 _MOBILE_INTEGERS = ("duration_s", "bytes", "mcc")
 
 
@@ -492,7 +493,7 @@ def _parse_voice(
         duration_s=_integer("duration_s", plain=plain),
         direction=_text("direction", plain=plain).str.to_lowercase(),
         # Required: a row cut short must not pass for a call that was not forwarded.
-        forwarded=_flag("forwarded", empty_means_no=False, trim=not plain),
+        forwarded=_flag("forwarded", empty_means_no=False, plain=plain),
     )
     reason = _first_reason(
         (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
@@ -532,7 +533,7 @@ def _parse_mobile(
         duration_s=_integer("duration_s", plain=plain),
         bytes=_integer("bytes", plain=plain),
         mcc=_integer("mcc", plain=plain),
-        forwarded=_flag("forwarded", empty_means_no=True, trim=not plain),  # SMS/data: none
+        forwarded=_flag("forwarded", empty_means_no=True, plain=plain),  # SMS/data: none
     )
     reason = _first_reason(
         (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),

@@ -195,26 +195,25 @@ def rate_usage(
     lines = _checked_lines(lines, terms=terms)
     voice = voice.select([pl.col(name).cast(dtype) for name, dtype in VOICE_SCHEMA.items()])
     mobile = mobile.select([pl.col(name).cast(dtype) for name, dtype in MOBILE_SCHEMA.items()])
-    national, others = _distinct_callees(called_numbers(voice=voice, mobile=mobile))
+    # Each record's callee in the plain national form as an integer, computed once: distinct
+    # callees and the join with their class work on it rather than on the text.
+    voice = voice.with_columns(_national=national_number_key(pl.col("callee")))
+    mobile = mobile.with_columns(_national=national_number_key(pl.col("callee")))
+    national, others = _distinct_callees(voice=voice, mobile=mobile)
     if known_classes is None:
         classes = classify_for_rating(pl.concat([national, others]), terms=terms)
     else:
         known = known_classes.filter(pl.col("callee").is_in(others.implode()))
+        unknown = others.filter(~others.is_in(known.get_column("callee").implode()))
         classes = pl.concat(
-            [
-                classify_for_rating(
-                    pl.concat([national, others.filter(~others.is_in(known["callee"].implode()))]),
-                    terms=terms,
-                ),
-                known,
-            ],
+            [classify_for_rating(pl.concat([national, unknown]), terms=terms), known],
             how="vertical_relaxed",
         )
-    # Records meet their class by an integer key, not by hashing the callee text again.
-    callee_key = _callee_key(pl.col("callee"), others=others)
-    classes = classes.with_columns(callee_key=callee_key).drop("callee")
-    voice = voice.with_columns(callee_key=callee_key)
-    mobile = mobile.with_columns(callee_key=callee_key)
+    callee_key = _callee_key(others=others)
+    classes = classes.with_columns(_national=national_number_key(pl.col("callee")))
+    classes = classes.with_columns(callee_key=callee_key).drop("callee", "_national")
+    voice = voice.with_columns(callee_key=callee_key).drop("_national")
+    mobile = mobile.with_columns(callee_key=callee_key).drop("_national")
 
     voice_ok, voice_rejected = _accepted(voice, lines=lines, kind_of_line="trunk")
     mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
@@ -263,31 +262,37 @@ def called_numbers(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
     ).drop_nulls()
 
 
-def _distinct_callees(callees: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """The distinct callees: those in the plain national form (made from their distinct
-    integer keys: cheaper than hashing the texts), then the others, sorted."""
-    keyed = callees.to_frame("callee").with_columns(key=national_number_key(pl.col("callee")))
+def _distinct_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
+    """The distinct callees of `called_numbers`: those in the plain national form (made from
+    their distinct integer keys `_national`, cheaper than hashing the texts), then the others,
+    sorted."""
+    keyed = pl.concat(
+        [
+            voice.filter(pl.col("direction") == "out").select("callee", "_national"),
+            mobile.filter(pl.col("kind") != "data").select("callee", "_national"),
+        ]
+    ).drop_nulls("callee")
     national = keyed.select(
-        callee=pl.lit("0") + pl.col("key").drop_nulls().unique().sort().cast(pl.String)
+        callee=pl.lit("0") + pl.col("_national").drop_nulls().unique().sort().cast(pl.String)
     ).to_series()
-    others = keyed.filter(pl.col("key").is_null()).get_column("callee").unique().sort()
+    others = keyed.filter(pl.col("_national").is_null()).get_column("callee").unique().sort()
     return national, others
 
 
-def _callee_key(callee: pl.Expr, *, others: pl.Series) -> pl.Expr:
-    """An integer per distinct callee: the national key (positive), else minus the rank of the
-    text among `others` (the few other distinct callees)."""
-    national = national_number_key(callee)
+def _callee_key(*, others: pl.Series) -> pl.Expr:
+    """An integer per distinct callee, on a frame with `callee` and its `_national` key: that
+    key (positive), else minus the rank of the text among `others` (the few other callees)."""
     if others.is_empty():
-        return national
+        return pl.col("_national")
     ranks = pl.int_range(1, others.len() + 1, dtype=pl.Int64, eager=True)
-    return pl.coalesce(national, -callee.replace_strict(others, ranks, default=None))
+    rank = pl.col("callee").cast(pl.String).replace_strict(others, ranks, default=None)
+    return pl.coalesce(pl.col("_national"), -rank)
 
 
 def classify_for_rating(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
     """Each distinct callee classified (`classify_callees`), with its distinct-number key and
     whether each platform includes it (R-DEST-1..4), computed once per number."""
-    return _with_platform_inclusion(classify_callees(callees.unique(), terms=terms), terms=terms)
+    return _with_platform_inclusion(classify_callees(callees, terms=terms), terms=terms)
 
 
 def _checked_lines(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
