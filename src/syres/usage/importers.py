@@ -177,9 +177,12 @@ def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False
             skipped += not_calls
         rejected.append(bad)
         files.append((str(path), kind, ok.height))
+    # In one piece per column: the streaming engine leaves a column in hundreds of chunks,
+    # which made every later pass slower (cutting 10 M calls into slices of lines: 1.4 s
+    # chunked, 0.14 s to join the chunks then 0.5 s).
     return ImportedUsage(
-        voice=pl.concat(voices) if voices else pl.DataFrame(schema=VOICE_SCHEMA),
-        mobile=pl.concat(mobiles) if mobiles else pl.DataFrame(schema=MOBILE_SCHEMA),
+        voice=pl.concat(voices, rechunk=True) if voices else pl.DataFrame(schema=VOICE_SCHEMA),
+        mobile=pl.concat(mobiles, rechunk=True) if mobiles else pl.DataFrame(schema=MOBILE_SCHEMA),
         rejected=pl.concat(rejected) if rejected else pl.DataFrame(schema=REJECTED_SCHEMA),
         skipped=skipped,
         files=files,
@@ -372,7 +375,10 @@ def _start_out_of_range() -> pl.Expr:
     return ~pl.col("start").is_between(first, end, closed="left")
 
 
-def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
+Check = tuple[pl.Expr, str]  # a condition that makes a record malformed, and its reason
+
+
+def _first_reason(*checks: Check) -> pl.Expr:
     expr: pl.Expr = pl.lit(None, dtype=pl.String)
     for condition, text in reversed(checks):
         expr = pl.when(condition).then(pl.lit(text)).otherwise(expr)
@@ -380,17 +386,20 @@ def _first_reason(*checks: tuple[pl.Expr, str]) -> pl.Expr:
 
 
 def _split(
-    frame: pl.DataFrame | pl.LazyFrame, reason: pl.Expr, *, path: Path
+    frame: pl.DataFrame | pl.LazyFrame, checks: Sequence[Check], *, path: Path
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The well-formed records, and the others with their first reason. Every row is only
+    tested (one boolean); the reasons are written for the malformed rows alone."""
+    malformed = pl.any_horizontal([condition for condition, _text in checks]).fill_null(False)
     frame = streamed(
-        frame.lazy().with_columns(_reason=reason, source=pl.lit(str(path), dtype=pl.Categorical))
+        frame.lazy().with_columns(_bad=malformed, source=pl.lit(str(path), dtype=pl.Categorical))
     )
-    bad = frame.filter(pl.col("_reason").is_not_null()).select(
-        "source", "source_line", "record_id", "line", reason="_reason"
+    bad = frame.filter(pl.col("_bad")).select(
+        "source", "source_line", "record_id", "line", reason=_first_reason(*checks)
     )
     if bad.height:  # most batches hold no malformed record: no copy of the batch then
-        frame = frame.filter(pl.col("_reason").is_null())
-    return frame, bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
+        frame = frame.filter(~pl.col("_bad"))
+    return frame.drop("_bad"), bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
 
 
 def _flag(column: str, *, empty_means_no: bool, plain: bool) -> pl.Expr:
@@ -495,7 +504,7 @@ def _parse_voice(
         # Required: a row cut short must not pass for a call that was not forwarded.
         forwarded=_flag("forwarded", empty_means_no=False, plain=plain),
     )
-    reason = _first_reason(
+    checks: list[Check] = [
         (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
         (pl.col("record_id") == "", "call_id manquant"),
         (pl.col("line") == "", "ligne manquante"),
@@ -508,8 +517,8 @@ def _parse_voice(
         (~pl.col("direction").is_in(["out", "in"]), "direction invalide (out ou in)"),
         (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
         ((pl.col("direction") == "out") & (pl.col("callee") == ""), "numéro appelé manquant"),
-    )
-    ok, bad = _split(parsed, reason, path=path)
+    ]
+    ok, bad = _split(parsed, checks, path=path)
     return ok.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]), bad
 
 
@@ -535,7 +544,7 @@ def _parse_mobile(
         mcc=_integer("mcc", plain=plain),
         forwarded=_flag("forwarded", empty_means_no=True, plain=plain),  # SMS/data: none
     )
-    reason = _first_reason(
+    checks: list[Check] = [
         (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),
         (pl.col("record_id") == "", "record_id manquant"),
         (pl.col("line") == "", "ligne manquante"),
@@ -553,8 +562,8 @@ def _parse_mobile(
         (kind.is_in(["voice", "sms"]) & pl.col("callee").is_null(), "numéro appelé manquant"),
         (pl.col("mcc").is_null(), "MCC invalide"),
         (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
-    )
-    ok, bad = _split(parsed, reason, path=path)
+    ]
+    ok, bad = _split(parsed, checks, path=path)
     return ok.select([pl.col(n).cast(t) for n, t in MOBILE_SCHEMA.items()]), bad
 
 
@@ -599,7 +608,7 @@ def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.Da
         forwarded=pl.lit(False),
         disposition=pl.col("disposition").str.strip_chars().str.to_uppercase(),
     )
-    reason = _first_reason(
+    checks: list[Check] = [
         (
             ~pl.col("_fields").is_in(list(ASTERISK_COLUMNS)),
             "nombre de colonnes inattendu pour un Master.csv (16, 18 ou 21)",
@@ -615,8 +624,8 @@ def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.Da
             (pl.col("disposition") == "ANSWERED") & (pl.col("callee") == ""),
             "dst (numéro appelé) manquant",
         ),
-    )
-    ok, bad = _split(parsed, reason, path=path)
+    ]
+    ok, bad = _split(parsed, checks, path=path)
     answered = ok.filter(pl.col("disposition") == "ANSWERED")
     return (
         answered.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]),

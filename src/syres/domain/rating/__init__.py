@@ -1,5 +1,6 @@
 """Usage rating (SPEC §5): destinations, SIP trunk limits, mobile voice/SMS/data, with Polars."""
 
+from syres.domain.rating.counters import load_compiled
 from syres.domain.rating.destinations import (
     DestinationClass,
     classify_callees,
@@ -44,6 +45,7 @@ __all__ = [
     "classify_callees",
     "classify_for_rating",
     "included_for_platform",
+    "load_compiled",
     "micro_to_decimal_expr",
     "national_number_key",
     "number_plans",

@@ -1,8 +1,9 @@
 """The rating engine: SIP trunk rules (R-SIP-1..8) and mobile rules (R-MOB-1..4), with Polars.
 
-Every rule is a column expression over the whole month; there is no per-record Python loop.
-Records are sorted once by (line, month, start, record id) (SPEC §5.2: start order, ties by call
-id), a small integer `g` numbers each line-month, and the counters are cumulative sums over `g`.
+There is no per-record Python loop. Records are sorted once by (line, month, start, record id)
+(SPEC §5.2: start order, ties by call id) and a small integer `g` numbers each line-month. The
+trunk counters are one compiled pass over that order (`counters`); the mobile counters are
+cumulative sums over `g`; everything else is a column expression.
 Money is integer micro-euros inside the engine (`*_micro` columns); the Decimal columns of the
 output are exact conversions of them (see `micro_to_decimal_expr`), and document amounts are
 made from them by `syres.domain.money.micro_eur_to_decimal` then `quantize_eur`.
@@ -25,6 +26,7 @@ Readings where SPEC §5 leaves a choice (each tested):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -32,10 +34,13 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 import holidays
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from syres.domain.money import decimal_to_micro_eur
 from syres.domain.periods import Month
+from syres.domain.rating.counters import SUM_COLUMNS, TrunkCalls, count_trunk_calls
 from syres.domain.rating.destinations import (
     NATIONAL_CLASSES,
     DestinationClass,
@@ -44,7 +49,7 @@ from syres.domain.rating.destinations import (
     national_number_key,
 )
 from syres.domain.rating.mcc import MCC_COUNTRY
-from syres.domain.terms import SIP_PLATFORMS, Terms
+from syres.domain.terms import SIP_PLATFORMS, Platform, Terms
 
 Overage = Literal["beyond", "retroactive"]
 KINDS = pl.Enum(["voice", "sms", "data"])
@@ -215,28 +220,22 @@ def rate_usage(
     voice = voice.with_columns(callee_key=callee_key).drop("_national")
     mobile = mobile.with_columns(callee_key=callee_key).drop("_national")
 
-    voice_ok, voice_rejected = _accepted(voice, lines=lines, kind_of_line="trunk")
+    trunk_lines = _with_trunk_limits(lines, terms=terms)
+    voice_ok, voice_rejected = _accepted(voice, lines=trunk_lines, kind_of_line="trunk")
     mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
     business = _business_dates_of(voice_ok, mobile_ok, terms=terms)
-    voice_rated, voice_rejected_more = _rate_trunks(
+    voice_rated, voice_sums, voice_rejected_more = _rate_trunks(
         voice_ok, classes=classes, terms=terms, business=business
     )
     mobile_rated, actions, mobile_rejected_more = _rate_mobile(
         mobile_ok, classes=classes, terms=terms, business=business
     )
-    rated = pl.concat([voice_rated, mobile_rated], how="diagonal_relaxed")
-    retro = overage == "retroactive"
-    rated = rated.with_columns(
-        amount_micro=pl.col("amount_if_retroactive_micro" if retro else "amount_beyond_micro")
-    )
-    summary = _summary(rated, lines=lines, terms=terms, overage=overage)
-    rated = rated.with_columns(
-        unit_rate=micro_to_decimal_expr("unit_rate_micro"),
-        amount=micro_to_decimal_expr("amount_micro"),
-        amount_if_retroactive=micro_to_decimal_expr("amount_if_retroactive_micro"),
-    ).select(RATED_COLUMNS)
-    rated = rated.with_columns(
-        [pl.col(c).cast(pl.Categorical) for c in ("platform", "region", "zone")]
+    summary = _summary(
+        pl.concat(
+            [voice_sums, _line_month_sums(mobile_rated, terms=terms)], how="diagonal_relaxed"
+        ),
+        terms=terms,
+        overage=overage,
     )
     rejected = pl.concat(
         [
@@ -249,7 +248,24 @@ def rate_usage(
             )
         ]
     ).sort("source", "source_line")
+    rated = pl.concat(
+        [_finished(voice_rated, overage=overage), _finished(mobile_rated, overage=overage)]
+    )
     return RatingResult(rated=rated, summary=summary, actions=actions, rejected=rejected)
+
+
+def _finished(rated: pl.DataFrame, *, overage: Overage) -> pl.DataFrame:
+    """Rated rows in output form: the amount the overage option chooses (R-SIP-6), exact
+    decimal euros beside the micro-euros."""
+    chosen = "amount_if_retroactive_micro" if overage == "retroactive" else "amount_beyond_micro"
+    return rated.with_columns(
+        unit_rate=micro_to_decimal_expr("unit_rate_micro"),
+        amount=micro_to_decimal_expr(chosen),
+        amount_if_retroactive=micro_to_decimal_expr("amount_if_retroactive_micro"),
+        platform=pl.col("platform").cast(pl.Categorical),
+        region=pl.col("region").cast(pl.Categorical),
+        zone=pl.col("zone").cast(pl.Categorical),
+    ).select(RATED_COLUMNS)
 
 
 def called_numbers(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
@@ -327,7 +343,7 @@ def _accepted(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Drop (into `rejected`) duplicates and records of unknown or wrong-kind lines."""
     records = _with_joined(records, lines, on="line")
-    duplicate = ~pl.struct("line", "record_id").is_first_distinct()
+    duplicate = pl.lit(_repeated_ids(records))
     if kind_of_line == "mobile":
         wrong_kind = pl.col("platform").is_not_null() & (pl.col("platform") != MOBILE)
         wrong_text = "ligne de trunk SIP dans un fichier mobile"
@@ -348,6 +364,24 @@ def _accepted(
     if rejected.height:  # usually none: no copy of the frame then
         flagged = flagged.filter(pl.col("_reason").is_null())
     return flagged.drop("_reason"), rejected
+
+
+def _repeated_ids(records: pl.DataFrame) -> pl.Series:
+    """Whether each record repeats the (line, record id) of an earlier one.
+
+    Hashes of the pair find the candidates cheaply; only rows whose hash repeats are compared
+    exactly, so a collision never rejects a record."""
+    hashes = records.select(pl.col("line").hash(seed=1) ^ pl.col("record_id").hash(seed=2))
+    ordered = hashes.to_series().sort()  # sorting integers is cheaper than hashing them again
+    repeated_hashes = ordered.filter(ordered == ordered.shift(1))
+    candidate = hashes.to_series().is_in(repeated_hashes.implode())
+    repeated = pl.repeat(False, records.height, eager=True)
+    if candidate.any():
+        rows = candidate.arg_true()
+        exact = records.select("line", "record_id").gather(rows)
+        later = ~exact.select(pl.struct("line", "record_id").is_first_distinct()).to_series()
+        repeated = repeated.scatter(rows, later)
+    return repeated
 
 
 def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
@@ -428,9 +462,25 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
             .sort("group", "start_us", "rid_rank")
             .with_columns(g=pl.col("group").rle_id())
         )
-    narrow = narrow.with_columns(
-        packed=pl.col("group") * (1 << span_bits) + (pl.col("start_us") - low)
-    ).sort("packed")
+    starts = narrow.get_column("start_us")
+    row_bits = max(narrow.height - 1, 1).bit_length()
+    seconds_bits = ((int(starts.max()) - low) // 1_000_000).bit_length() + 1  # type: ignore[arg-type]
+    if seconds_bits + group_bits + row_bits <= 62 and ((starts % 1_000_000) == 0).all():
+        # Starts to the second, as CDRs are: one key holds the row number too, and sorting
+        # bare integers is about three times cheaper than sorting a frame by a column.
+        rows, seconds = 1 << row_bits, 1 << seconds_bits
+        keys = narrow.select(
+            (pl.col("group") * seconds + (pl.col("start_us") - low) // 1_000_000) * rows
+            + pl.col("_idx").cast(pl.Int64)
+        ).to_series()
+        keys = keys.sort()
+        narrow = pl.select(
+            _idx=(keys % rows).cast(pl.UInt32), group=keys // (rows * seconds), packed=keys // rows
+        )
+    else:
+        narrow = narrow.with_columns(
+            packed=pl.col("group") * (1 << span_bits) + (pl.col("start_us") - low)
+        ).sort("packed")
     # Ties (same line, same start) are few: only they are ordered by call id, in place.
     packed = pl.col("packed")
     tied = narrow.with_row_index("_pos").filter(
@@ -505,40 +555,84 @@ def _classified(
     return frame.drop("_bad"), rejected
 
 
+def _with_trunk_limits(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
+    """Each trunk's limits (R-SIP-2..4, R-SIP-8: a hosted licence is a trunk of one channel per
+    licence), computed once per line rather than per call; null on mobile lines."""
+    code = pl.col("platform")
+
+    def per_platform(value: Callable[[str], int | None]) -> pl.Expr:
+        return code.replace_strict(
+            {c: value(c) for c in SIP_PLATFORMS}, default=None, return_dtype=pl.Int64
+        )
+
+    def platform(c: str) -> Platform:
+        return terms.platforms[c]  # type: ignore[index]
+
+    return lines.with_columns(
+        platform_idx=code.replace_strict(
+            {c: index for index, c in enumerate(SIP_PLATFORMS)}, default=None, return_dtype=pl.Int64
+        ),
+        limit_numbers=per_platform(lambda c: platform(c).distinct_numbers_per_channel)
+        * pl.col("channels"),
+        limit_s=per_platform(lambda c: platform(c).outgoing_hours_per_channel * 3600)
+        * pl.col("channels"),
+        cap_s=per_platform(lambda c: platform(c).max_call_seconds),
+    )
+
+
 def _rate_trunks(
-    calls: pl.DataFrame, *, classes: pl.DataFrame, terms: Terms, business: pl.Series
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """R-SIP-1..6 on trunk CDRs (a hosted licence is a trunk of one channel per licence,
-    R-SIP-8)."""
+    calls: pl.DataFrame,
+    *,
+    classes: pl.DataFrame,
+    terms: Terms,
+    business: pl.Series,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """R-SIP-1..6 on trunk CDRs: the rated rows (money in micro-euros), the line-month sums of
+    the summary, and the calls rejected for their callee.
+
+    Only integer keys go through joins (the callee's class is a row of `classes`, gathered
+    where needed), the limits come with the line, and the running counters are one compiled
+    pass (`counters.count_trunk_calls`)."""
     answered_out = (pl.col("direction") == "out") & (pl.col("duration_s") > 0)
     calls = calls.with_columns(
         direction=pl.col("direction").fill_null("out"),
         forwarded=pl.col("forwarded").fill_null(False),
     )
-    calls, rejected = _classified(calls, classes=classes, needs_number=answered_out)
-    calls = _with_period(calls, business=business)
+    classes = classes.with_row_index("class_idx")
+    calls = _with_joined(calls, classes.select("callee_key", "class_idx"), on="callee_key")
+    class_idx = calls.get_column("class_idx")
+    calls = calls.with_columns(
+        destination_class=classes.get_column("destination_class").gather(class_idx)
+    )
+    bad = answered_out & (
+        pl.col("destination_class").is_null()
+        | (pl.col("destination_class") == DestinationClass.INVALID.value)
+    )
+    calls = calls.with_columns(_bad=bad.fill_null(False))
+    rejected = _rejects(
+        calls.filter(pl.col("_bad")),
+        pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null("(vide)"),
+    )
+    if rejected.height:  # usually none: no copy of the frame then
+        calls = calls.filter(~pl.col("_bad"))
+    calls = _with_period(calls.drop("_bad"), business=business)
 
-    included = pl.lit(False)
-    cap_s: pl.Expr = pl.lit(None, dtype=pl.Int64)
-    per_number = pl.lit(0, dtype=pl.Int64)
-    per_hours = pl.lit(0, dtype=pl.Int64)
-    for code in SIP_PLATFORMS:
-        platform = terms.platforms[code]  # type: ignore[index]
-        on = pl.col("platform") == code
-        included = pl.when(on).then(pl.col(f"included_{code}")).otherwise(included)
-        if platform.max_call_seconds is not None:
-            cap_s = pl.when(on).then(pl.lit(platform.max_call_seconds)).otherwise(cap_s)
-        per_number = pl.when(on).then(platform.distinct_numbers_per_channel).otherwise(per_number)
-        per_hours = pl.when(on).then(platform.outgoing_hours_per_channel).otherwise(per_hours)
-
+    # Whether the call's platform includes its callee (R-DEST-1, -3): the platforms' columns
+    # of `classes` end to end, each call picking its platform's block and its callee's row.
+    included_by_platform = pl.concat(
+        [classes.get_column(f"included_{code}") for code in SIP_PLATFORMS]
+    )
+    class_idx = calls.get_column("class_idx")
+    slot = calls.get_column("platform_idx") * classes.height + class_idx.cast(pl.Int64)
+    calls = calls.with_columns(
+        included=included_by_platform.gather(slot).fill_null(False),
+        number_key=classes.get_column("number_key").gather(class_idx),
+        rate_micro=classes.get_column("rate_micro").gather(class_idx),
+    )
     emergency = pl.col("destination_class") == DestinationClass.EMERGENCY.value
     d = pl.col("duration_s")
     calls = calls.with_columns(
-        included=included,
-        counted=answered_out & ~emergency,
-        limit_numbers=per_number * pl.col("channels"),
-        limit_s=per_hours * 3600 * pl.col("channels"),
-        cap_s=cap_s,
+        counted=(answered_out & ~emergency).fill_null(False),
     ).with_columns(
         # R-SIP-1: forwarded calls and destinations not included count toward nothing.
         eligible=pl.col("counted") & pl.col("included") & ~pl.col("forwarded"),
@@ -548,71 +642,59 @@ def _rate_trunks(
         over_2h_s=pl.when(pl.col("eligible") & pl.col("cap_s").is_not_null())
         .then((d - pl.col("cap_s")).clip(lower_bound=0))
         .otherwise(0),
-        key=pl.when(pl.col("eligible")).then(pl.col("number_key")),
-    )
-    # Only a narrow table of integers is sorted; the results go back by row index.
-    order = _start_order(calls)
-    narrow = order.with_columns(
-        calls.select(
-            "eligible", "key", "limit_numbers", "limit_s", timed_max=d - pl.col("over_2h_s")
-        ).gather(order.get_column("_idx"))
-    )
-    narrow = narrow.with_columns(
-        new_number=pl.col("eligible") & pl.struct("g", "key").is_first_distinct(),
-    ).with_columns(new_number_i=pl.col("new_number").cast(pl.Int64))
-    narrow = narrow.with_columns(
-        number_rank=_cum_sum_in_groups("new_number_i"),
-    ).with_columns(
-        # R-SIP-3: a number first called beyond the limit is out of bundle for the month.
-        over_numbers=pl.col("eligible")
-        & (
-            pl.when(pl.col("new_number")).then(pl.col("number_rank")).max().over("g", "key")
-            > pl.col("limit_numbers")
-        ),
-    )
-    narrow = narrow.with_columns(
-        timed=pl.when(pl.col("eligible") & ~pl.col("over_numbers"))
-        .then(pl.col("timed_max"))
-        .otherwise(0)
-    ).with_columns(used=_cum_sum_in_groups("timed"))
-    narrow = narrow.with_columns(
-        # R-SIP-4: the call that crosses the limit is split.
-        included_s=(pl.col("limit_s") - (pl.col("used") - pl.col("timed"))).clip(
-            lower_bound=0, upper_bound=pl.col("timed")
-        ),
-    ).with_columns(over_time_s=pl.col("timed") - pl.col("included_s"))
-    narrow = narrow.with_columns(
-        breached=(pl.col("over_numbers") | (pl.col("over_time_s") > 0)).any().over("g"),
-    )
-    back = narrow.select(
-        "_idx", "new_number", "over_numbers", "included_s", "over_time_s", "breached"
-    ).sort("_idx")
-    calls = calls.hstack(back.drop("_idx")).with_columns(
-        billable_s=pl.when(pl.col("counted")).then(d - pl.col("included_s")).otherwise(0),
-    )
-    units = _ceil_div(pl.col("billable_s"), 60)
-    calls = calls.with_columns(
-        billable_units=units,
-        # Incoming calls are not classified: no rate, whatever other rows say about the number.
+        # Incoming calls are not classified: no rate, whatever other rows say of the number.
         unit_rate_micro=pl.when(pl.col("counted")).then(pl.col("rate_micro")).otherwise(0),
-    ).with_columns(
-        amount_beyond_micro=pl.col("billable_units") * pl.col("unit_rate_micro"),
-        # R-SIP-6: a breached month can be billed from its first second to included destinations.
-        amount_if_retroactive_micro=pl.when(pl.col("breached") & pl.col("eligible"))
-        .then(_ceil_div(d, 60) * pl.col("unit_rate_micro"))
-        .otherwise(pl.col("billable_units") * pl.col("unit_rate_micro")),
-        reason=_reasons(
-            (pl.col("direction") != "out", "incoming"),
-            (pl.col("direction").eq("out") & (d <= 0), "no_call"),
-            (answered_out & emergency, "emergency"),
-            (pl.col("counted") & pl.col("forwarded"), "forwarded"),
-            (pl.col("counted") & ~pl.col("forwarded") & ~pl.col("included"), "not_included"),
-            (pl.col("over_2h_s") > 0, "over_2h"),
-            (pl.col("over_numbers"), "over_numbers"),
-            (pl.col("over_time_s") > 0, "over_time"),
-        ),
     )
-    rated = calls.select(
+    order = _start_order(calls)
+    inputs = calls.select(
+        "counted",
+        "eligible",
+        pl.col("number_key").fill_null(0),
+        d,
+        "over_2h_s",
+        pl.col("limit_numbers").fill_null(0),
+        pl.col("limit_s").fill_null(0),
+        pl.col("unit_rate_micro").fill_null(0),
+        pl.col("on_business_day").fill_null(False),
+    )
+    counters = count_trunk_calls(
+        TrunkCalls(
+            order=order.get_column("_idx").to_numpy(),
+            group=order.get_column("g").to_numpy(),
+            counted=inputs.get_column("counted").to_numpy(),
+            eligible=inputs.get_column("eligible").to_numpy(),
+            number_key=inputs.get_column("number_key").to_numpy(),
+            duration_s=inputs.get_column("duration_s").to_numpy(),
+            over_2h_s=inputs.get_column("over_2h_s").to_numpy(),
+            limit_numbers=inputs.get_column("limit_numbers").to_numpy(),
+            limit_s=inputs.get_column("limit_s").to_numpy(),
+            unit_rate_micro=inputs.get_column("unit_rate_micro").to_numpy(),
+            on_business_day=inputs.get_column("on_business_day").to_numpy(),
+            short_call_max_s=terms.rating.call_centre.short_call_max_seconds,
+        )
+    )
+    del inputs, order
+    calls = calls.with_columns(
+        new_number=pl.Series(counters.new_number),
+        over_numbers=pl.Series(counters.over_numbers),
+        included_s=pl.Series(counters.included_s),
+        over_time_s=pl.Series(counters.over_time_s),
+        billable_s=pl.Series(counters.billable_s),
+        billable_units=pl.Series(counters.billable_units),
+        amount_beyond_micro=pl.Series(counters.amount_beyond_micro),
+        amount_if_retroactive_micro=pl.Series(counters.amount_if_retroactive_micro),
+    )
+    sums = _trunk_sums(calls, counters.sums)
+    calls = calls.with_columns(region=classes.get_column("region").gather(class_idx))
+    return _trunk_rows(calls), sums, rejected
+
+
+def _trunk_rows(calls: pl.DataFrame) -> pl.DataFrame:
+    """Rated rows (`RATED_COLUMNS`, money in micro-euros) of counted trunk calls."""
+    answered_out = (pl.col("direction") == "out") & (pl.col("duration_s") > 0)
+    emergency = pl.col("destination_class") == DestinationClass.EMERGENCY.value
+    d = pl.col("duration_s")
+    return calls.select(
         "record_id",
         "line",
         "platform",
@@ -636,23 +718,51 @@ def _rate_trunks(
         unit_rate_micro="unit_rate_micro",
         amount_beyond_micro="amount_beyond_micro",
         amount_if_retroactive_micro="amount_if_retroactive_micro",
-        reason="reason",
+        reason=_reasons(
+            (pl.col("direction") != "out", "incoming"),
+            (pl.col("direction").eq("out") & (d <= 0), "no_call"),
+            (answered_out & emergency, "emergency"),
+            (pl.col("counted") & pl.col("forwarded"), "forwarded"),
+            (pl.col("counted") & ~pl.col("forwarded") & ~pl.col("included"), "not_included"),
+            (pl.col("over_2h_s") > 0, "over_2h"),
+            (pl.col("over_numbers"), "over_numbers"),
+            (pl.col("over_time_s") > 0, "over_time"),
+        ),
         action=pl.lit(None, dtype=pl.Categorical),
         source="source",
         source_line="source_line",
-        channels="channels",
-        limit_s="limit_s",
-        limit_numbers="limit_numbers",
-        counted="counted",
-        new_number="new_number",
-        breach_over_numbers="over_numbers",
-        breach_over_time=pl.col("over_time_s") > 0,
-        breach_over_2h=pl.col("over_2h_s") > 0,
-        on_business_day="on_business_day",
-        line_idx="line_idx",
-        period_key="period_key",
     )
-    return rated, rejected
+
+
+def _trunk_sums(calls: pl.DataFrame, sums: npt.NDArray[np.int64]) -> pl.DataFrame:
+    """The line-month sums of trunk calls, as `_line_month_sums` makes them for mobile lines,
+    from the compiled pass's totals (no group-by over the calls)."""
+    totals = pl.DataFrame(sums, schema=list(SUM_COLUMNS), orient="row")
+    firsts = calls.select("line", "period", "platform", "channels", "limit_s", "limit_numbers")
+    firsts = firsts.gather(totals.get_column("first_row"))
+    flags = ("over_numbers", "over_time", "over_2h")
+    return pl.concat(
+        [
+            firsts.with_columns(
+                pl.col("period").cast(pl.String), pl.col("platform").cast(pl.String)
+            ),
+            totals.drop("first_row").with_columns([pl.col(f).cast(pl.Boolean) for f in flags]),
+        ],
+        how="horizontal",
+    ).with_columns(
+        over_sms=False,
+        data_block=False,
+        data_fair_use=False,
+        throttle=False,
+        sms=0,
+        data_bytes=0,
+        billable_minutes=pl.col("billable_units"),
+        billable_sms=0,
+        billable_mb=0,
+        amount_voice_micro=pl.col("amount_beyond_micro"),
+        amount_sms_micro=0,
+        amount_data_micro=0,
+    )
 
 
 def _reasons(*cases: tuple[pl.Expr, str]) -> pl.Expr:
@@ -925,10 +1035,9 @@ def _rate_mobile(
     return rated, actions, rejected
 
 
-def _summary(
-    rated: pl.DataFrame, *, lines: pl.DataFrame, terms: Terms, overage: Overage
-) -> pl.DataFrame:
-    """One row per line and month (SPEC §12), money in integer micro-euros."""
+def _line_month_sums(rated: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
+    """The sums of `_summary` per line and month, from rated rows (mobile lines; the trunk
+    lines' come from their compiled pass, `_trunk_sums`)."""
     cc = terms.rating.call_centre
     counted = pl.col("counted")
     kind = pl.col("kind")
@@ -986,6 +1095,12 @@ def _summary(
         .rename({"new_number": "distinct_numbers"})
         .with_columns(pl.col("period").cast(pl.String), pl.col("platform").cast(pl.String))
     )
+    return sums.drop(sums.columns[0])
+
+
+def _summary(sums: pl.DataFrame, *, terms: Terms, overage: Overage) -> pl.DataFrame:
+    """One row per line and month (SPEC §12), money in integer micro-euros."""
+    cc = terms.rating.call_centre
     days = pl.DataFrame(
         [
             (period, len(business_dates(month=Month.parse(period), terms=terms)))

@@ -1,0 +1,154 @@
+"""The compiled pass of the trunk counters against a plain Python reading of R-SIP-3..6."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syres.domain.rating.counters import SUM_COLUMNS, TrunkCalls, count_trunk_calls
+
+
+def _reference(calls: TrunkCalls) -> dict[str, list[int]]:
+    """Call by call in start order, line-month by line-month, as SPEC §5 reads."""
+    n = len(calls.order)
+    out = {
+        name: [0] * n
+        for name in (
+            "new_number",
+            "over_numbers",
+            "included_s",
+            "over_time_s",
+            "billable_s",
+            "billable_units",
+            "amount_beyond_micro",
+            "amount_if_retroactive_micro",
+        )
+    }
+    positions_of: dict[int, list[int]] = {}
+    for position, group in enumerate(calls.group.tolist()):
+        positions_of.setdefault(group, []).append(position)
+    for positions in positions_of.values():
+        over_of: dict[int, bool] = {}
+        used = 0
+        breached = False
+        rows = [int(calls.order[p]) for p in positions]
+        for i in rows:
+            timed = 0
+            if calls.eligible[i]:
+                key = int(calls.number_key[i])
+                if key not in over_of:
+                    # R-SIP-3: the (limit + 1)th distinct number and every later call to it.
+                    over_of[key] = len(over_of) + 1 > calls.limit_numbers[i]
+                    out["new_number"][i] = 1
+                out["over_numbers"][i] = int(over_of[key])
+                if not over_of[key]:
+                    timed = int(calls.duration_s[i] - calls.over_2h_s[i])
+            used += timed
+            # R-SIP-4: the crossing call is split.
+            included = min(max(int(calls.limit_s[i]) - (used - timed), 0), timed)
+            out["included_s"][i] = included
+            out["over_time_s"][i] = timed - included
+            breached = breached or bool(out["over_numbers"][i]) or timed > included
+            if calls.counted[i]:
+                billable = int(calls.duration_s[i]) - included
+                units = -(-billable // 60)
+                out["billable_s"][i] = billable
+                out["billable_units"][i] = units
+                out["amount_beyond_micro"][i] = units * int(calls.unit_rate_micro[i])
+        for i in rows:
+            # R-SIP-6: from the first second, once the month is breached.
+            if breached and calls.eligible[i]:
+                minutes = -(-int(calls.duration_s[i]) // 60)
+                out["amount_if_retroactive_micro"][i] = minutes * int(calls.unit_rate_micro[i])
+            else:
+                out["amount_if_retroactive_micro"][i] = out["amount_beyond_micro"][i]
+    return out
+
+
+@st.composite
+def trunk_calls(draw: st.DrawFn) -> TrunkCalls:
+    n = draw(st.integers(1, 120))
+    groups = sorted(draw(st.lists(st.integers(0, 3), min_size=n, max_size=n)))
+    # Dense group numbers, as `_start_order` gives them.
+    dense = {group: index for index, group in enumerate(sorted(set(groups)))}
+    order = draw(st.permutations(list(range(n))))
+    limit_by_group = {g: draw(st.integers(1, 6)) for g in dense.values()}
+    limit_s_by_group = {g: draw(st.integers(0, 900)) for g in dense.values()}
+
+    def column(strategy: st.SearchStrategy[int]) -> list[int]:
+        return draw(st.lists(strategy, min_size=n, max_size=n))
+
+    group_of_row = [0] * n
+    for position, row in enumerate(order):
+        group_of_row[row] = dense[groups[position]]
+    counted = column(st.integers(0, 1))
+    eligible = [c and e for c, e in zip(counted, column(st.integers(0, 1)), strict=True)]
+    duration = column(st.integers(1, 400))
+    over_2h = [min(o, d) for o, d in zip(column(st.integers(0, 100)), duration, strict=True)]
+    return TrunkCalls(
+        order=np.array(order, dtype=np.uint32),
+        group=np.array([dense[g] for g in groups], dtype=np.uint32),
+        counted=np.array(counted, dtype=np.bool_),
+        eligible=np.array(eligible, dtype=np.bool_),
+        # Few keys, negative ones too (short numbers), so that numbers repeat and collide.
+        number_key=np.array(column(st.integers(-5, 12)), dtype=np.int64) * (1 << 40),
+        duration_s=np.array(duration, dtype=np.int64),
+        over_2h_s=np.array(over_2h, dtype=np.int64),
+        limit_numbers=np.array([limit_by_group[g] for g in group_of_row], dtype=np.int64),
+        limit_s=np.array([limit_s_by_group[g] for g in group_of_row], dtype=np.int64),
+        unit_rate_micro=np.array(column(st.integers(0, 50_000)), dtype=np.int64),
+        on_business_day=np.array(column(st.integers(0, 1)), dtype=np.bool_),
+        short_call_max_s=30,
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(trunk_calls())
+def test_the_compiled_pass_reads_r_sip_3_to_6_as_a_plain_loop_does(calls: TrunkCalls) -> None:
+    """R-SIP-3, R-SIP-4, R-SIP-6: every per-call result and every line-month total."""
+    counters = count_trunk_calls(calls)
+    expected = _reference(calls)
+    for name, values in expected.items():
+        assert getattr(counters, name).astype(np.int64).tolist() == values, name
+    sums = {name: counters.sums[:, index] for index, name in enumerate(SUM_COLUMNS)}
+    groups = calls.group[np.argsort(calls.order)]  # the line-month of each row
+    for g in range(counters.sums.shape[0]):
+        rows = groups == g
+        assert sums["first_row"][g] == calls.order[np.flatnonzero(calls.group == g)[0]]
+        assert sums["distinct_numbers"][g] == counters.new_number[rows].sum()
+        assert sums["outgoing_calls"][g] == calls.counted[rows].sum()
+        assert sums["billable_units"][g] == counters.billable_units[rows].sum()
+        assert sums["amount_beyond_micro"][g] == counters.amount_beyond_micro[rows].sum()
+        assert (
+            sums["amount_if_retroactive_micro"][g]
+            == counters.amount_if_retroactive_micro[rows].sum()
+        )
+        assert sums["over_numbers"][g] == counters.over_numbers[rows].any()
+
+
+def test_more_distinct_numbers_than_a_table_slot_holds_alone_r_sip_3() -> None:
+    """R-SIP-3 with 5,000 distinct numbers in one line-month (the table probes past clashes):
+    the first 300 are in the bundle, the others and every later call to them are not."""
+    n = 10_000
+    keys = np.arange(n, dtype=np.int64) % 5_000 * 7_919
+    one = np.ones(n, dtype=np.int64)
+    calls = TrunkCalls(
+        order=np.arange(n, dtype=np.uint32),
+        group=np.zeros(n, dtype=np.uint32),
+        counted=np.ones(n, dtype=np.bool_),
+        eligible=np.ones(n, dtype=np.bool_),
+        number_key=keys,
+        duration_s=one * 60,
+        over_2h_s=one * 0,
+        limit_numbers=one * 300,
+        limit_s=one * 10**9,
+        unit_rate_micro=one * 10_000,
+        on_business_day=np.ones(n, dtype=np.bool_),
+        short_call_max_s=5,
+    )
+    counters = count_trunk_calls(calls)
+    assert counters.new_number.sum() == 5_000
+    over = counters.over_numbers.reshape(2, 5_000)
+    assert not over[:, :300].any()
+    assert over[:, 300:].all()
