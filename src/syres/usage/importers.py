@@ -394,12 +394,14 @@ def _split(
     frame = streamed(
         frame.lazy().with_columns(_bad=malformed, source=pl.lit(str(path), dtype=pl.Categorical))
     )
-    bad = frame.filter(pl.col("_bad")).select(
-        "source", "source_line", "record_id", "line", reason=_first_reason(*checks)
-    )
-    if bad.height:  # most batches hold no malformed record: no copy of the batch then
+    bad = pl.DataFrame(schema=REJECTED_SCHEMA)
+    if frame.get_column("_bad").any():  # most batches hold no malformed record: no copy then
+        bad = frame.filter(pl.col("_bad")).select(
+            "source", "source_line", "record_id", "line", reason=_first_reason(*checks)
+        )
         frame = frame.filter(~pl.col("_bad"))
-    return frame.drop("_bad"), bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
+    # `_bad` stays: the callers select their columns.
+    return frame, bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
 
 
 def _flag(column: str, *, empty_means_no: bool, plain: bool) -> pl.Expr:

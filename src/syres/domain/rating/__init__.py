@@ -20,9 +20,9 @@ from syres.domain.rating.engine import (
     RatingResult,
     UnableToRateUsage,
     business_dates,
-    called_numbers,
     classify_for_rating,
     micro_to_decimal_expr,
+    odd_callees,
     rate_usage,
 )
 from syres.domain.rating.mcc import MCC_COUNTRY
@@ -41,7 +41,6 @@ __all__ = [
     "RatingResult",
     "UnableToRateUsage",
     "business_dates",
-    "called_numbers",
     "classify_callees",
     "classify_for_rating",
     "included_for_platform",
@@ -49,5 +48,6 @@ __all__ = [
     "micro_to_decimal_expr",
     "national_number_key",
     "number_plans",
+    "odd_callees",
     "rate_usage",
 ]

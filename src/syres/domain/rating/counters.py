@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar, cast
 
-import numba
 import numpy as np
 import numpy.typing as npt
 
@@ -152,7 +152,7 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
         sums=np.zeros((groups, len(SUM_COLUMNS)), dtype=np.int64),
     )
     if n:
-        _count_compiled(
+        _compiled()(
             np.ascontiguousarray(calls.group, dtype=np.int64),
             sorted_flags(calls.counted),
             sorted_flags(calls.eligible),
@@ -304,5 +304,12 @@ def _count(
         start = end
 
 
-# Compiled on first use and cached beside this file; `nogil`: two slices' passes run at once.
-_count_compiled = cast(Callable[..., None], numba.njit(cache=True, nogil=True)(_count))
+@cache
+def _compiled() -> Callable[..., None]:
+    """`_count` compiled, on first use, from the machine code cached beside this file when
+    there is one. Numba is imported here, not with the module: a fifth of a second that
+    `load_compiled` spends on another thread while the files are read. `nogil`: two slices'
+    passes run at once."""
+    import numba
+
+    return cast(Callable[..., None], numba.njit(cache=True, nogil=True)(_count))

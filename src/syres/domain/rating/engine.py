@@ -33,7 +33,6 @@ from functools import cache
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import holidays
 import numpy as np
 import numpy.typing as npt
 import polars as pl
@@ -174,6 +173,9 @@ def business_dates(*, month: Month, terms: Terms) -> list[date]:
 @cache
 def _business_dates(month: Month, country: str, weekdays: tuple[int, ...]) -> tuple[date, ...]:
     # Building a holiday calendar is slow (tenths of a second): once per month and process.
+    # The library too (0.15 s to import): only when the first month is rated.
+    import holidays
+
     public = holidays.country_holidays(country, years=month.year)
     end = month.next().first_day
     days = (date.fromordinal(o) for o in range(month.first_day.toordinal(), end.toordinal()))
@@ -268,14 +270,18 @@ def _finished(rated: pl.DataFrame, *, overage: Overage) -> pl.DataFrame:
     ).select(RATED_COLUMNS)
 
 
-def called_numbers(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
-    """The callees that are classified (R-DEST-1..4): outgoing calls, mobile voice and SMS."""
-    return pl.concat(
+def odd_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
+    """The distinct callees that are classified (R-DEST-1..4: outgoing calls, mobile voice and
+    SMS) and not in the plain national form (foreign, short, odd): few, but the costliest to
+    classify, and called from many lines (a large run classifies them once for all slices)."""
+    odd = pl.col("callee").is_not_null() & national_number_key(pl.col("callee")).is_null()
+    query = pl.concat(
         [
-            voice.filter(pl.col("direction") == "out").get_column("callee").cast(pl.String),
-            mobile.filter(pl.col("kind") != "data").get_column("callee").cast(pl.String),
+            voice.lazy().filter((pl.col("direction") == "out") & odd).select("callee"),
+            mobile.lazy().filter((pl.col("kind") != "data") & odd).select("callee"),
         ]
-    ).drop_nulls()
+    ).unique()
+    return query.collect(engine="streaming").to_series()
 
 
 def _distinct_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
