@@ -1,5 +1,6 @@
-"""Two payments of one customer recorded at once on PostgreSQL (R-PAY-1): an invoice is never
-paid twice over, the second payment sees what the first allocated."""
+"""Payments recorded at once on PostgreSQL (R-PAY-1): an invoice is never paid twice over.
+Two payments of one customer: the second sees what the first allocated. A bank statement
+imported while staff record a payment: the statement's line does not pay the invoice again."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
+from syres.domain.payments import disputes as dispute_rules
 from syres.payments import selectors, services
-from tests.integration.customers_fixtures import at, company, staff_user
-from tests.integration.payments_fixtures import invoice
+from syres.payments.models import Dispute
+from syres.payments.services import UnableToHandleDispute
+from tests.integration.customers_fixtures import PDF, at, company, staff_user
+from tests.integration.payments_fixtures import Entry, camt054, invoice
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -74,3 +78,111 @@ def test_two_payments_at_once_do_not_both_pay_the_same_invoice_r_pay_1(
     assert paid == Decimal("600.00")
     assert selectors.open_amount(due) == Decimal("0.00")
     assert selectors.customer_credit(customer) == Decimal("600.00")
+
+
+def test_a_statement_line_does_not_pay_again_an_invoice_paid_during_the_import_r_pay_1(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The import matches its lines against the open invoices, then waits until a transfer
+    recorded by staff for the same invoice has committed: the line must then go to staff (the
+    invoice is paid), not pay it a second time."""
+    staff = staff_user("statement-race")
+    customer = company(staff, when=at(2025, 12, 1))
+    due = invoice(customer, "500.00", issue_date=date(2026, 10, 1))  # 600.00 incl. VAT
+    payment_committed = threading.Event()
+    match_statement = services.match_statement
+
+    def match_then_wait(**kwargs: Any) -> Any:
+        matched = match_statement(**kwargs)
+        payment_committed.wait(timeout=10)
+        return matched
+
+    monkeypatch.setattr(services, "match_statement", match_then_wait)
+    data = camt054([Entry("600.00", remittance=f"FACTURE {due.number}")], ident="RACE-1")
+    errors: list[BaseException] = []
+    reports: list[Any] = []
+
+    def import_statement() -> None:
+        try:
+            reports.append(
+                services.import_statement(
+                    data=data, file_name="avis.xml", by=staff, at=at(2026, 12, 11)
+                )
+            )
+        except BaseException as error:  # reported below, in the test thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    importing = threading.Thread(target=import_statement)
+    importing.start()
+    try:
+        services.record_payment(
+            customer=customer,
+            method="transfer",
+            amount=Decimal("600.00"),
+            received_on=date(2026, 12, 10),
+            reference="VIR-GUICHET",
+            by=staff,
+            at=at(2026, 12, 10),
+        )
+    finally:
+        payment_committed.set()
+        importing.join()
+
+    assert errors == []
+    assert sum(a.amount for a in selectors.live_allocations_of(due)) == Decimal("600.00")
+    assert reports[0].matched == 0
+    [left] = reports[0].leftovers
+    assert "réglée entre-temps" in left.note
+
+
+def test_two_disputes_at_once_do_not_both_hold_the_same_rest_r_pay_2(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """R-PAY-2: a dispute may hold only the rest not already contested. Each of two disputes
+    of the whole invoice reads the open disputes, then waits (up to 2 s) for the other to have
+    read them too: without the customer lock both would find none and both hold 600.00; with
+    it, the second waits for the first to commit and is refused."""
+    staff = staff_user("concurrent-disputes")
+    customer = company(staff, when=at(2025, 12, 1))
+    contested = invoice(customer, "500.00", issue_date=date(2026, 10, 1))  # 600.00 incl. VAT
+    both_read = threading.Barrier(2, timeout=2)
+    decide = dispute_rules.open_dispute
+
+    def decide_after_both_read(**kwargs: Any) -> Any:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_read.wait()
+        return decide(**kwargs)
+
+    monkeypatch.setattr(dispute_rules, "open_dispute", decide_after_both_read)
+    refused: list[str] = []
+    errors: list[BaseException] = []
+
+    def dispute() -> None:
+        try:
+            services.open_dispute(
+                invoice=contested,
+                contested_amount=Decimal("600.00"),
+                grounds="Appels facturés en double",
+                files=[("releve-appels.pdf", PDF)],
+                opened_on=date(2026, 10, 20),
+                by=staff,
+            )
+        except UnableToHandleDispute as error:
+            refused.append(str(error))
+        except BaseException as error:  # reported below, in the test thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=dispute) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Dispute.objects.filter(invoice=contested).count() == 1
+    [reason] = refused
+    assert "dépasse le montant restant" in reason

@@ -491,6 +491,19 @@ def _apply_matched(
     line = matched.line
     if line.kind is LineKind.DEBIT_RETURNED:
         return _apply_return(matched, invoices, record=record, report=report)
+    by_number = {r.number: r for r in invoices}
+    if matched.allocation is None:  # pragma: no cover - money received carries its allocation
+        return "Paiement sans affectation"
+    # The match was made before any lock: a payment recorded meanwhile may have paid the same
+    # invoices. With the customer locked (as `record_payment` does), each share is checked
+    # against what is still owed; a line that no longer fits is left to staff.
+    customer_services.lock_customer(customer)
+    for share in matched.allocation.allocations:
+        if share.amount > selectors.open_amount(by_number[share.invoice_number]):
+            return (
+                f"La facture {share.invoice_number} a été réglée entre-temps"
+                " (paiement enregistré pendant l'import) : à affecter par le personnel"
+            )
     stored = _store_line(record, line, matched=True, note=matched.note)
     is_debit = line.kind is LineKind.DEBIT_COLLECTED
     debit = None
@@ -509,9 +522,6 @@ def _apply_matched(
         recorded_at=at,
         recorded_by=by,
     )
-    by_number = {r.number: r for r in invoices}
-    if matched.allocation is None:  # pragma: no cover - money received carries its allocation
-        return "Paiement sans affectation"
     for share in matched.allocation.allocations:
         Allocation.objects.create(
             payment=payment, invoice=by_number[share.invoice_number], amount=share.amount
