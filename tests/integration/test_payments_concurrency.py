@@ -89,11 +89,13 @@ def test_a_statement_line_does_not_pay_again_an_invoice_paid_during_the_import_r
     staff = staff_user("statement-race")
     customer = company(staff, when=at(2025, 12, 1))
     due = invoice(customer, "500.00", issue_date=date(2026, 10, 1))  # 600.00 incl. VAT
+    import_matched = threading.Event()
     payment_committed = threading.Event()
     match_statement = services.match_statement
 
     def match_then_wait(**kwargs: Any) -> Any:
         matched = match_statement(**kwargs)
+        import_matched.set()
         payment_committed.wait(timeout=10)
         return matched
 
@@ -117,6 +119,8 @@ def test_a_statement_line_does_not_pay_again_an_invoice_paid_during_the_import_r
     importing = threading.Thread(target=import_statement)
     importing.start()
     try:
+        # The payment only once the import has matched its line against the open invoice.
+        assert import_matched.wait(timeout=10)
         services.record_payment(
             customer=customer,
             method="transfer",
@@ -134,7 +138,7 @@ def test_a_statement_line_does_not_pay_again_an_invoice_paid_during_the_import_r
     assert sum(a.amount for a in selectors.live_allocations_of(due)) == Decimal("600.00")
     assert reports[0].matched == 0
     [left] = reports[0].leftovers
-    assert "réglée entre-temps" in left.note
+    assert "a changé depuis le rapprochement" in left.note
 
 
 def test_two_disputes_at_once_do_not_both_hold_the_same_rest_r_pay_2(

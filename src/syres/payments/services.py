@@ -429,6 +429,16 @@ def _import_one(
         imported_by=by,
     )
     report.statements.append(record)
+    # The customers whose invoices the statement pays are locked now, in one order, so that two
+    # imports at once wait for each other instead of deadlocking; `_apply_matched` re-checks
+    # what is owed under the lock.
+    paying = {
+        invoice.customer.pk: invoice.customer
+        for matched in match.matched
+        for invoice in (by_number[number] for number in matched.invoice_numbers)
+    }
+    for pk in sorted(paying):
+        customer_services.lock_customer(paying[pk])
     outcome: dict[str, MatchedLine | str] = {m.line.line_ref: m for m in match.matched}
     outcome.update({u.line.line_ref: u.reason for u in match.unmatched})
     paid: dict[int, tuple[Any, list[Any]]] = {}
@@ -501,8 +511,8 @@ def _apply_matched(
     for share in matched.allocation.allocations:
         if share.amount > selectors.open_amount(by_number[share.invoice_number]):
             return (
-                f"La facture {share.invoice_number} a été réglée entre-temps"
-                " (paiement enregistré pendant l'import) : à affecter par le personnel"
+                f"Le montant dû sur la facture {share.invoice_number} a changé depuis le"
+                " rapprochement (paiement enregistré entre-temps) : à affecter par le personnel"
             )
     stored = _store_line(record, line, matched=True, note=matched.note)
     is_debit = line.kind is LineKind.DEBIT_COLLECTED

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from syres.domain.rating import counters
 from syres.domain.rating.counters import SUM_COLUMNS, TrunkCalls, count_trunk_calls
 
 
@@ -152,3 +156,25 @@ def test_more_distinct_numbers_than_a_table_slot_holds_alone_r_sip_3() -> None:
     over = counters.over_numbers.reshape(2, 5_000)
     assert not over[:, :300].any()
     assert over[:, 300:].all()
+
+
+def test_the_pass_still_runs_where_its_machine_code_cannot_be_cached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A read-only install (no writable `__pycache__`, no user cache folder): Numba refuses to
+    cache, and the pass is then compiled for the process instead of failing the rating."""
+    import numba
+
+    njit = numba.njit
+
+    def njit_without_cache(**options: Any) -> Any:
+        if options.get("cache"):
+            raise RuntimeError("cannot cache function '_count': no locator available")
+        return njit(**options)
+
+    monkeypatch.setattr(numba, "njit", njit_without_cache)
+    counters._compiled.cache_clear()
+    try:
+        test_more_distinct_numbers_than_a_table_slot_holds_alone_r_sip_3()
+    finally:
+        counters._compiled.cache_clear()

@@ -113,6 +113,25 @@ def test_an_emergency_call_is_free_and_absent_from_billable_output_r_dest_2(term
     assert (summary["outgoing_calls"], summary["outgoing_s"]) == (1, 60)
 
 
+def test_an_emergency_number_is_hidden_whatever_the_other_calls_of_the_run_r_dest_2(
+    terms: Terms,
+) -> None:
+    """R-DEST-2: an emergency number is never shown, on an incoming call's record too, whether
+    or not another call of the same run dialled it."""
+    alone = by_id(rate(terms, calls=[call("in", "112", 60, direction="in")]))
+    beside = by_id(
+        rate(terms, calls=[call("sos", "112", 60), call("in", "112", 60, minute=5, direction="in")])
+    )
+    assert alone["in"]["callee"] is None
+    assert beside["in"]["callee"] is beside["sos"]["callee"] is None
+    assert alone["in"]["reason"] == beside["in"]["reason"] == "incoming"
+
+
+def test_a_line_without_a_number_of_channels_is_refused(terms: Terms) -> None:
+    with pytest.raises(UnableToRateUsage, match="canaux"):
+        rate(terms, calls=[call("a", fr(1), 60)], lines=[("T1", "sewan", None)])  # type: ignore[list-item]
+
+
 @pytest.mark.parametrize("platform", ["sewan", "openip", "yeastar", "wazo"])
 def test_us_and_canadian_mobiles_are_included_on_every_platform_r_dest_3(
     terms: Terms, platform: str

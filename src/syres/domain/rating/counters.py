@@ -312,4 +312,8 @@ def _compiled() -> Callable[..., None]:
     passes run at once."""
     import numba
 
-    return cast(Callable[..., None], numba.njit(cache=True, nogil=True)(_count))
+    try:
+        compiled = numba.njit(cache=True, nogil=True)(_count)
+    except RuntimeError:  # no writable place for the cache (a read-only install): every run
+        compiled = numba.njit(cache=False, nogil=True)(_count)  # compiles it, about 2 s
+    return cast(Callable[..., None], compiled)

@@ -271,13 +271,13 @@ def _finished(rated: pl.DataFrame, *, overage: Overage) -> pl.DataFrame:
 
 
 def odd_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
-    """The distinct callees that are classified (R-DEST-1..4: outgoing calls, mobile voice and
-    SMS) and not in the plain national form (foreign, short, odd): few, but the costliest to
-    classify, and called from many lines (a large run classifies them once for all slices)."""
+    """The distinct callees that are classified (`_distinct_callees`) and not in the plain
+    national form (foreign, short, odd): few, but the costliest to classify, and called from
+    many lines (a large run classifies them once for all slices)."""
     odd = pl.col("callee").is_not_null() & national_number_key(pl.col("callee")).is_null()
     query = pl.concat(
         [
-            voice.lazy().filter((pl.col("direction") == "out") & odd).select("callee"),
+            voice.lazy().filter(odd).select("callee"),
             mobile.lazy().filter((pl.col("kind") != "data") & odd).select("callee"),
         ]
     ).unique()
@@ -285,12 +285,13 @@ def odd_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
 
 
 def _distinct_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """The distinct callees of `called_numbers`: those in the plain national form (made from
-    their distinct integer keys `_national`, cheaper than hashing the texts), then the others,
-    sorted."""
+    """The distinct callees to classify (R-DEST-1..4): every call's (an incoming one's too, so
+    that whether an emergency number is shown never depends on the other calls of the run),
+    mobile voice and SMS. Those in the plain national form first (made from their distinct
+    integer keys `_national`, cheaper than hashing the texts), then the others, sorted."""
     keyed = pl.concat(
         [
-            voice.filter(pl.col("direction") == "out").select("callee", "_national"),
+            voice.select("callee", "_national"),
             mobile.filter(pl.col("kind") != "data").select("callee", "_national"),
         ]
     ).drop_nulls("callee")
@@ -326,7 +327,7 @@ def _checked_lines(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
             f"plateforme inconnue pour la ligne {unknown['line'][0]} : {unknown['platform'][0]}"
             f" (attendu : {', '.join(known)})"
         )
-    if lines.filter(pl.col("channels") < 1).height:
+    if lines.filter(pl.col("channels").is_null() | (pl.col("channels") < 1)).height:
         raise UnableToRateUsage("le nombre de canaux d'une ligne doit être au moins 1")
     if lines.get_column("line").is_duplicated().any():
         raise UnableToRateUsage("une ligne apparaît deux fois dans la liste des lignes")
@@ -708,7 +709,7 @@ def _trunk_rows(calls: pl.DataFrame) -> pl.DataFrame:
         kind=pl.lit("voice", dtype=KINDS),
         start="start",
         direction=pl.col("direction").cast(pl.Categorical),
-        # R-DEST-2: an emergency number is never shown.
+        # R-DEST-2: an emergency number is never shown (every call's callee is classified).
         callee=pl.when(emergency).then(pl.lit(None, dtype=pl.String)).otherwise("callee"),
         destination_class=pl.when(answered_out).then(pl.col("destination_class")),
         region=pl.when(answered_out).then(pl.col("region")),
