@@ -602,7 +602,8 @@ def _rate_trunks(
     pass (`counters.count_trunk_calls`)."""
     answered_out = (pl.col("direction") == "out") & (pl.col("duration_s") > 0)
     calls = calls.with_columns(
-        direction=pl.col("direction").fill_null("out"),
+        # A category: the rules compare it a dozen times.
+        direction=pl.col("direction").fill_null("out").cast(pl.Categorical),
         forwarded=pl.col("forwarded").fill_null(False),
     )
     classes = classes.with_row_index("class_idx")
@@ -822,6 +823,10 @@ def _rate_mobile(
         records, classes=classes, needs_number=kind.is_in(["voice", "sms"])
     )
     records = _with_period_and_group(records, business=business)
+    # Kind and zone as categories: the rules below compare them a few dozen times.
+    records = records.with_columns(
+        kind=pl.col("kind").cast(KINDS), zone=pl.col("zone").cast(pl.Categorical)
+    )
     for zone_code, zone_terms in mobile.zones.items():
         if zone_code not in rates.mobile_data_per_mb:
             raise UnableToRateUsage(
@@ -832,7 +837,7 @@ def _rate_mobile(
     voice_countries = [c for z in mobile.zones.values() if z.voice_included for c in z.countries]
     voice_countries.append(terms.rating.home_country)
     zone = pl.col("zone")
-    cls = pl.col("destination_class").cast(pl.String)
+    cls = pl.col("destination_class")
     emergency = cls == DestinationClass.EMERGENCY.value
     national = cls.is_in([c.value for c in NATIONAL_CLASSES])
     d = pl.col("duration_s").fill_null(0)
