@@ -20,7 +20,7 @@ import csv
 import io
 import mmap
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -442,24 +442,16 @@ def _read_plain(
     Row i is then line i + 2 of the file, and the frame is what the text path gives once its
     fields are trimmed and cast (`None` otherwise: the text path reads the file).
     """
-    with path.open("rb") as handle:
-        try:
-            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except ValueError:  # an empty file cannot be mapped
-            return None
-        with mapped:
-            if any(mapped.find(byte) != -1 for byte in _NOT_PLAIN) or not _is_ascii(mapped):
-                return None
     schema = {name: pl.Int64() if name in integers else pl.String() for name in header}
-    try:
-        frame = pl.read_csv(
-            path,
-            schema=schema,
-            empty_string_is_null=False,
-            raise_if_empty=False,
-        )
-    except pl.exceptions.PolarsError:
-        return None  # e.g. a duration that is not an integer: the text path says which row
+    # Polars reads (on its own threads) while this thread checks that the file is plain: a
+    # scan of the mapped file on one core, 0.6 s for 735 MiB, that would otherwise leave the
+    # other core idle. A file that is not plain has been read for nothing (it is rare).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(_read_typed, path, schema)
+        plain = _is_plain(path)
+        frame = reading.result()
+    if not plain or frame is None:
+        return None
     # A blank line is read as a row of nulls: line numbers are then the text path's business.
     if frame.get_column(header[0]).null_count():
         return None
@@ -468,6 +460,23 @@ def _read_plain(
         source_line=pl.int_range(2, frame.height + 2, dtype=pl.Int64),
         _fields=pl.lit(len(header), dtype=pl.Int64),
     )
+
+
+def _is_plain(path: Path) -> bool:
+    with path.open("rb") as handle:
+        try:
+            mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return False
+        with mapped:
+            return not any(mapped.find(byte) != -1 for byte in _NOT_PLAIN) and _is_ascii(mapped)
+
+
+def _read_typed(path: Path, schema: Mapping[str, pl.DataType]) -> pl.DataFrame | None:
+    try:
+        return pl.read_csv(path, schema=schema, empty_string_is_null=False, raise_if_empty=False)
+    except pl.exceptions.PolarsError:
+        return None  # e.g. a duration that is not an integer: the text path says which row
 
 
 def streamed(query: pl.LazyFrame) -> pl.DataFrame:
