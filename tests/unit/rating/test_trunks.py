@@ -292,6 +292,28 @@ def test_duplicates_and_unknown_lines_are_rejected_not_rated(terms: Terms) -> No
     assert any("ligne inconnue" in r for r in reasons)
 
 
+def test_a_duplicate_is_the_same_id_on_the_same_line_known_or_not(terms: Terms) -> None:
+    """The same record id on two lines is two records; on one line, the second is a duplicate,
+    on an unknown line too (the first one read is the one kept, or reported)."""
+    calls = [
+        call("a", fr(1), 60),
+        call("a", fr(2), 60, line="T2"),
+        call("x", fr(1), 60, line="nope"),
+        call("x", fr(1), 60, line="gone"),
+        call("x", fr(1), 60, line="nope"),
+    ]
+    result = rate(terms, calls=calls, lines=[("T1", "sewan", 1), ("T2", "sewan", 1)])
+    assert sorted(result.rated["line"].to_list()) == ["T1", "T2"]
+    reasons = dict(
+        zip(
+            result.rejected["line"] + ":" + result.rejected["reason"].str.slice(0, 7),
+            result.rejected["source_line"],
+            strict=True,
+        )
+    )
+    assert sorted(reasons) == ["gone:ligne i", "nope:doublon", "nope:ligne i"]
+
+
 def test_an_unknown_platform_in_the_lines_is_refused(terms: Terms) -> None:
     with pytest.raises(UnableToRateUsage, match="plateforme inconnue"):
         rate(terms, calls=[], lines=[("T1", "orange", 1)])

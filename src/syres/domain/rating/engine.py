@@ -330,7 +330,8 @@ def _checked_lines(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
         raise UnableToRateUsage("le nombre de canaux d'une ligne doit être au moins 1")
     if lines.get_column("line").is_duplicated().any():
         raise UnableToRateUsage("une ligne apparaît deux fois dans la liste des lignes")
-    return lines.with_row_index("line_idx")
+    # A category (the output's type) per line, not per record once joined.
+    return lines.with_row_index("line_idx").with_columns(pl.col("platform").cast(pl.Categorical))
 
 
 def _with_joined(frame: pl.DataFrame, table: pl.DataFrame, *, on: str) -> pl.DataFrame:
@@ -377,7 +378,10 @@ def _repeated_ids(records: pl.DataFrame) -> pl.Series:
 
     Hashes of the pair find the candidates cheaply; only rows whose hash repeats are compared
     exactly, so a collision never rejects a record."""
-    hashes = records.select(pl.col("line").hash(seed=1) ^ pl.col("record_id").hash(seed=2))
+    # The line by its number (unknown lines all get one number: the exact comparison below
+    # tells them apart), the record id by its hash.
+    line = pl.col("line_idx").cast(pl.UInt64).fill_null(1 << 40)
+    hashes = records.select(pl.col("record_id").hash(seed=2) ^ line)
     ordered = hashes.to_series().sort()  # sorting integers is cheaper than hashing them again
     repeated_hashes = ordered.filter(ordered == ordered.shift(1))
     candidate = hashes.to_series().is_in(repeated_hashes.implode())
@@ -692,7 +696,9 @@ def _rate_trunks(
         amount_if_retroactive_micro=pl.Series(counters.amount_if_retroactive_micro),
     )
     sums = _trunk_sums(calls, counters.sums)
-    calls = calls.with_columns(region=classes.get_column("region").gather(class_idx))
+    # A category per distinct callee, not per call (the output's type).
+    region = classes.get_column("region").cast(pl.Categorical)
+    calls = calls.with_columns(region=region.gather(class_idx))
     return _trunk_rows(calls), sums, rejected
 
 
