@@ -653,7 +653,7 @@ def _rate_trunks(
         over_2h_s=pl.when(pl.col("eligible") & pl.col("cap_s").is_not_null())
         .then((d - pl.col("cap_s")).clip(lower_bound=0))
         .otherwise(0),
-        # Incoming calls are not classified: no rate, whatever other rows say of the number.
+        # Only a counted call has a rate (not an incoming, unanswered or emergency one).
         unit_rate_micro=pl.when(pl.col("counted")).then(pl.col("rate_micro")).otherwise(0),
     )
     order = _start_order(calls)
