@@ -13,6 +13,7 @@ from syres.contracts import services as contract_services
 from syres.customers import services as customer_services
 from syres.domain import billing as rules
 from syres.domain.periods import Month
+from syres.payments import services as payments_services
 from syres.terms import load_terms
 from tests.integration.customers_fixtures import at
 
@@ -135,3 +136,25 @@ def camt054(entries: list[Entry], *, ident: str = "C54-20261210-1") -> bytes:
 </GrpHdr><Ntfctn><Id>{ident}-1</Id><CreDtTm>2026-12-10T18:05:44Z</CreDtTm>
 <Acct><Id><IBAN>{SYRES_IBAN}</IBAN></Id></Acct>{"".join(parts)}</Ntfctn>
 </BkToCstmrDbtCdtNtfctn></Document>""".encode()
+
+
+def transfer(
+    customer: Any,
+    amount: str,
+    *,
+    on: date,
+    by: Any,
+    reference: str = "",
+    target_invoice: str | None = None,
+) -> Any:
+    """A transfer received on `on`, recorded by staff that day (R-PAY-1)."""
+    return payments_services.record_payment(
+        customer=customer,
+        method="transfer",
+        amount=Decimal(amount),
+        received_on=on,
+        reference=reference,
+        target_invoice=target_invoice,
+        by=by,
+        at=at(on.year, on.month, on.day),
+    )

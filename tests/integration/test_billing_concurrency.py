@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
+from functools import partial
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from syres.billing import selectors
 from tests.integration.billing_fixtures import deposit
 from tests.integration.customers_fixtures import company, staff_user
+from tests.support.threads import started
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -25,25 +27,16 @@ PER_THREAD = 6
 def test_concurrent_issuers_neither_skip_nor_duplicate_a_number_r_inv_3() -> None:
     customer = company(staff_user("concurrent"))
     start = threading.Barrier(2)
-    errors: list[BaseException] = []
 
     def issue(thread: int) -> None:
-        try:
-            start.wait()
-            for index in range(PER_THREAD):
-                deposit(customer, order_ref=f"BC-{thread}-{index}")
-                # Each order once, even when both threads ask for the same one.
-                deposit(customer, order_ref=f"BC-shared-{index}")
-        except BaseException as error:  # reported below, in the test thread
-            errors.append(error)
-        finally:
-            connections.close_all()
+        start.wait()
+        for index in range(PER_THREAD):
+            deposit(customer, order_ref=f"BC-{thread}-{index}")
+            # Each order once, even when both threads ask for the same one.
+            deposit(customer, order_ref=f"BC-shared-{index}")
 
-    threads = [threading.Thread(target=issue, args=(n,)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    issuers = [started(partial(issue, n)) for n in range(2)]
+    for issuer in issuers:
+        issuer()
     sequences = sorted(invoice.sequence for invoice in selectors.invoices_of(customer))
     assert sequences == list(range(1, 3 * PER_THREAD + 1))

@@ -22,7 +22,7 @@ from syres.payments.models import LateChargeKind
 from syres.terms import load_terms
 from syres.usage.services import import_usage, save_line
 from tests.integration.customers_fixtures import at, company, staff_user
-from tests.integration.payments_fixtures import ftto, invoice, trunk
+from tests.integration.payments_fixtures import ftto, invoice, transfer, trunk
 from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.django_db
@@ -149,14 +149,7 @@ def test_late_payment_records_the_penalty_and_the_indemnity_on_a_worked_example(
     = 600 × 0.12 × 30 / 365 = 5.917… → 5.92 €, and the 40 € indemnity (L441-10, D441-5)."""
     late = invoice(customer, "500.00", issue_date=date(2026, 10, 1))
 
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("600.00"),
-        received_on=date(2026, 11, 30),
-        by=staff,
-        at=at(2026, 11, 30),
-    )
+    transfer(customer, "600.00", on=date(2026, 11, 30), by=staff)
 
     charges = {c.kind: c for c in selectors.late_charges_of(late)}
     assert charges[LateChargeKind.PENALTY].amount == Decimal("5.92")
@@ -167,14 +160,7 @@ def test_late_payment_records_the_penalty_and_the_indemnity_on_a_worked_example(
 
 def test_a_payment_on_time_costs_nothing(customer: Any, staff: Any) -> None:
     paid = invoice(customer, "500.00", issue_date=date(2026, 10, 1))
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("600.00"),
-        received_on=DUE,
-        by=staff,
-        at=at(2026, 10, 31),
-    )
+    transfer(customer, "600.00", on=DUE, by=staff)
     assert list(selectors.late_charges_of(paid)) == []
 
 
@@ -194,23 +180,9 @@ def test_payment_in_full_lifts_the_non_payment_suspension(customer: Any, staff: 
         start_at=at(2026, 12, 6),
     )
 
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("300.00"),
-        received_on=date(2026, 12, 7),
-        by=staff,
-        at=at(2026, 12, 7),
-    )
+    transfer(customer, "300.00", on=date(2026, 12, 7), by=staff)
     assert _states(fibre, sip) == ["suspended", "suspended"]
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("300.00"),
-        received_on=date(2026, 12, 8),
-        by=staff,
-        at=at(2026, 12, 8),
-    )
+    transfer(customer, "300.00", on=date(2026, 12, 8), by=staff)
 
     assert selectors.open_amount(late) == Decimal("0.00")
     assert _states(fibre, sip) == ["active", "suspended"]

@@ -24,7 +24,7 @@ from syres.payments.models import LateChargeKind
 from syres.terms import load_terms
 from tests.conftest import REPO_ROOT
 from tests.integration.customers_fixtures import at, company, staff_user
-from tests.integration.payments_fixtures import invoice
+from tests.integration.payments_fixtures import invoice, transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -48,15 +48,7 @@ def _worked_example(customer: Any, staff: Any) -> Any:
     late = invoice(customer, "1000.00", issue_date=date(2026, 3, 1))
     assert (late.total_incl_vat, late.due_date) == (Decimal("1200.00"), date(2026, 3, 31))
     for amount, day in (("400.00", date(2026, 4, 20)), ("800.00", date(2026, 5, 15))):
-        services.record_payment(
-            customer=customer,
-            method="transfer",
-            amount=Decimal(amount),
-            received_on=day,
-            target_invoice=late.number,
-            by=staff,
-            at=at(day.year, day.month, day.day),
-        )
+        transfer(customer, amount, on=day, by=staff, target_invoice=late.number)
     return late
 
 
@@ -124,15 +116,7 @@ def test_charges_recorded_after_the_day_s_invoice_wait_for_the_next_date(
     _worked_example(customer, staff)
     services.run_dunning(as_of=date(2026, 5, 18), send_emails=False)
     second = invoice(customer, "100.00", issue_date=date(2026, 5, 18))
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("120.00"),
-        received_on=date(2026, 6, 27),
-        target_invoice=second.number,
-        by=staff,
-        at=at(2026, 6, 27),
-    )
+    transfer(customer, "120.00", on=date(2026, 6, 27), by=staff, target_invoice=second.number)
     assert services.invoice_late_charges(customer=customer, as_of=date(2026, 5, 18)) is None
 
     issued = services.invoice_late_charges(customer=customer, as_of=date(2026, 6, 27))
@@ -212,14 +196,7 @@ def test_staff_invoice_the_pending_charges_from_the_back_office(
     """R-PAY-3: the staff action on "pénalités et indemnités" issues today's invoice once."""
     customer = company(admin_user, when=at(2025, 12, 1))
     late = invoice(customer, "500.00", issue_date=date(2026, 9, 1))
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("600.00"),
-        received_on=date(2026, 10, 31),
-        by=admin_user,
-        at=at(2026, 10, 31),
-    )
+    transfer(customer, "600.00", on=date(2026, 10, 31), by=admin_user)
     ids = [str(c.pk) for c in selectors.late_charges_of(late)]
     assert len(ids) == 2
 

@@ -18,7 +18,7 @@ from syres.payments.models import Payment, PaymentIncident, StatementImport
 from syres.payments.sepa import schema_file
 from syres.payments.services import UnableToHandleDispute, UnableToImportStatement
 from tests.integration.customers_fixtures import PDF, at, company, staff_user
-from tests.integration.payments_fixtures import Entry, camt054, invoice, mandate
+from tests.integration.payments_fixtures import Entry, camt054, invoice, mandate, transfer
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +61,7 @@ def test_a_payment_pays_the_oldest_invoice_first_partially_and_keeps_the_surplus
     assert _open(second) == Decimal("140.00")
     assert selectors.customer_credit(customer) == Decimal("0.00")
 
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("200.00"),
-        received_on=date(2026, 11, 25),
-        by=staff,
-        at=at(2026, 11, 25),
-    )
+    transfer(customer, "200.00", on=date(2026, 11, 25), by=staff)
     assert _open(second) == Decimal("0.00")
     assert selectors.customer_credit(customer) == Decimal("60.00")
     assert billing_selectors.open_invoices_of(customer) == []
@@ -351,14 +344,7 @@ def test_a_customer_with_overdue_sums_cannot_order(customer: Any, staff: Any) ->
     reasons = customer_selectors.order_refusal_reasons(customer)
 
     assert any(late.number in reason and "600,00" in reason for reason in reasons)
-    services.record_payment(
-        customer=customer,
-        method="transfer",
-        amount=Decimal("600.00"),
-        received_on=date(2026, 11, 2),
-        by=staff,
-        at=at(2026, 11, 2),
-    )
+    transfer(customer, "600.00", on=date(2026, 11, 2), by=staff)
     assert not any(
         late.number in reason for reason in customer_selectors.order_refusal_reasons(customer)
     )

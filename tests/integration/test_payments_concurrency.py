@@ -8,17 +8,19 @@ import contextlib
 import threading
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
 from syres.domain.payments import disputes as dispute_rules
 from syres.payments import selectors, services
 from syres.payments.models import Dispute
 from syres.payments.services import UnableToHandleDispute
 from tests.integration.customers_fixtures import PDF, at, company, staff_user
-from tests.integration.payments_fixtures import Entry, camt054, invoice
+from tests.integration.payments_fixtures import Entry, camt054, invoice, transfer
+from tests.support.threads import started
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -49,31 +51,17 @@ def test_two_payments_at_once_do_not_both_pay_the_same_invoice_r_pay_1(
         return invoices
 
     monkeypatch.setattr(selectors, "open_invoices_of", open_invoices_then_wait)
-    errors: list[BaseException] = []
-
-    def pay(reference: str) -> None:
-        try:
-            services.record_payment(
-                customer=customer,
-                method="transfer",
-                amount=Decimal("600.00"),
-                received_on=date(2026, 11, 20),
-                reference=reference,
-                by=staff,
-                at=at(2026, 11, 20),
+    payments = [
+        started(
+            partial(
+                transfer, customer, "600.00", on=date(2026, 11, 20), by=staff, reference=f"VIR-{n}"
             )
-        except BaseException as error:  # reported below, in the test thread
-            errors.append(error)
-        finally:
-            connections.close_all()
+        )
+        for n in range(2)
+    ]
+    for payment in payments:
+        payment()
 
-    threads = [threading.Thread(target=pay, args=(f"VIR-{n}",)) for n in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     paid = sum(a.amount for a in selectors.live_allocations_of(due))
     assert paid == Decimal("600.00")
     assert selectors.open_amount(due) == Decimal("0.00")
@@ -101,43 +89,26 @@ def test_a_statement_line_does_not_pay_again_an_invoice_paid_during_the_import_r
 
     monkeypatch.setattr(services, "match_statement", match_then_wait)
     data = camt054([Entry("600.00", remittance=f"FACTURE {due.number}")], ident="RACE-1")
-    errors: list[BaseException] = []
-    reports: list[Any] = []
-
-    def import_statement() -> None:
-        try:
-            reports.append(
-                services.import_statement(
-                    data=data, file_name="avis.xml", by=staff, at=at(2026, 12, 11)
-                )
-            )
-        except BaseException as error:  # reported below, in the test thread
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    importing = threading.Thread(target=import_statement)
-    importing.start()
+    importing = started(
+        partial(
+            services.import_statement,
+            data=data,
+            file_name="avis.xml",
+            by=staff,
+            at=at(2026, 12, 11),
+        )
+    )
     try:
         # The payment only once the import has matched its line against the open invoice.
         assert import_matched.wait(timeout=10)
-        services.record_payment(
-            customer=customer,
-            method="transfer",
-            amount=Decimal("600.00"),
-            received_on=date(2026, 12, 10),
-            reference="VIR-GUICHET",
-            by=staff,
-            at=at(2026, 12, 10),
-        )
+        transfer(customer, "600.00", on=date(2026, 12, 10), by=staff, reference="VIR-GUICHET")
     finally:
         payment_committed.set()
-        importing.join()
+        report = importing()
 
-    assert errors == []
     assert sum(a.amount for a in selectors.live_allocations_of(due)) == Decimal("600.00")
-    assert reports[0].matched == 0
-    [left] = reports[0].leftovers
+    assert report.matched == 0
+    [left] = report.leftovers
     assert "a changé depuis le rapprochement" in left.note
 
 
@@ -160,12 +131,10 @@ def test_two_disputes_at_once_do_not_both_hold_the_same_rest_r_pay_2(
         return decide(**kwargs)
 
     monkeypatch.setattr(dispute_rules, "open_dispute", decide_after_both_read)
-    refused: list[str] = []
-    errors: list[BaseException] = []
-
-    def dispute() -> None:
-        try:
-            services.open_dispute(
+    disputes = [
+        started(
+            partial(
+                services.open_dispute,
                 invoice=contested,
                 contested_amount=Decimal("600.00"),
                 grounds="Appels facturés en double",
@@ -173,20 +142,16 @@ def test_two_disputes_at_once_do_not_both_hold_the_same_rest_r_pay_2(
                 opened_on=date(2026, 10, 20),
                 by=staff,
             )
+        )
+        for _ in range(2)
+    ]
+    refused: list[str] = []
+    for dispute in disputes:
+        try:
+            dispute()
         except UnableToHandleDispute as error:
             refused.append(str(error))
-        except BaseException as error:  # reported below, in the test thread
-            errors.append(error)
-        finally:
-            connections.close_all()
 
-    threads = [threading.Thread(target=dispute) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-    assert errors == []
     assert Dispute.objects.filter(invoice=contested).count() == 1
     [reason] = refused
     assert "dépasse le montant restant" in reason

@@ -182,6 +182,19 @@ def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
     assert imported.files == [(str(path), "empty", 0)]
 
 
+def _date_times(years: st.SearchStrategy[int]) -> st.SearchStrategy[str]:
+    """`YYYY-MM-DDTHH:MM:SS`, well-formed or nearly (month 13, day 32, hour 24, second 60)."""
+    return st.builds(
+        lambda y, mo, d, h, mi, s: f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}",
+        years,
+        st.integers(0, 13),
+        st.integers(0, 32),
+        st.integers(0, 25),
+        st.integers(0, 60),
+        st.integers(0, 61),
+    )
+
+
 @settings(max_examples=300, deadline=None)
 @given(
     texts=st.lists(
@@ -189,15 +202,8 @@ def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
             # Well-formed and nearly well-formed dates (impossible days, hour 24, second 60,
             # odd offsets): the fast path must agree with the full parser on all of them.
             st.builds(
-                lambda y, mo, d, h, mi, s, sign, oh, om: (
-                    f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}{sign}{oh:02d}:{om:02d}"
-                ),
-                st.integers(1970, 2100),
-                st.integers(0, 13),
-                st.integers(0, 32),
-                st.integers(0, 25),
-                st.integers(0, 60),
-                st.integers(0, 61),
+                lambda time, sign, oh, om: f"{time}{sign}{oh:02d}:{om:02d}",
+                _date_times(st.integers(1970, 2100)),
                 st.sampled_from("+-"),
                 st.integers(0, 25),
                 st.integers(0, 61),
@@ -206,17 +212,7 @@ def test_an_empty_file_holds_no_records(tmp_path: Path) -> None:
             st.builds(
                 lambda prefix, offset: prefix + offset,
                 st.one_of(
-                    st.builds(
-                        lambda y, mo, d, h, mi, s: (
-                            f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}"
-                        ),
-                        st.integers(0, 9999),
-                        st.integers(0, 13),
-                        st.integers(0, 32),
-                        st.integers(0, 25),
-                        st.integers(0, 60),
-                        st.integers(0, 61),
-                    ),
+                    _date_times(st.integers(0, 9999)),
                     st.text(
                         alphabet=st.sampled_from("0123456789-T:+ Z."), min_size=17, max_size=20
                     ),

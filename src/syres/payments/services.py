@@ -429,9 +429,10 @@ def _import_one(
         imported_by=by,
     )
     report.statements.append(record)
-    # The customers whose invoices the statement pays are locked now, in one order, so that two
-    # imports at once wait for each other instead of deadlocking; `_apply_matched` re-checks
-    # what is owed under the lock.
+    # The match was made before any lock: a payment recorded meanwhile may have paid the same
+    # invoices. The customers the statement pays are locked now (as `record_payment` locks
+    # its customer), in one order so that two imports at once queue rather than deadlock, and
+    # `_apply_matched` checks each share against what is still owed.
     paying = {
         invoice.customer.pk: invoice.customer
         for matched in match.matched
@@ -504,10 +505,8 @@ def _apply_matched(
     by_number = {r.number: r for r in invoices}
     if matched.allocation is None:  # pragma: no cover - money received carries its allocation
         return "Paiement sans affectation"
-    # The match was made before any lock: a payment recorded meanwhile may have paid the same
-    # invoices. With the customer locked (as `record_payment` does), each share is checked
-    # against what is still owed; a line that no longer fits is left to staff.
-    customer_services.lock_customer(customer)
+    # Under the customer's lock (taken by `_import_one`): a line that no longer fits what is
+    # owed is left to staff.
     for share in matched.allocation.allocations:
         if share.amount > selectors.open_amount(by_number[share.invoice_number]):
             return (

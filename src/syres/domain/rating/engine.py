@@ -26,7 +26,7 @@ Readings where SPEC §5 leaves a choice (each tested):
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -219,6 +219,7 @@ def rate_usage(
     callee_key = _callee_key(others=others)
     classes = classes.with_columns(_national=national_number_key(pl.col("callee")))
     classes = classes.with_columns(callee_key=callee_key).drop("callee", "_national")
+    classes = classes.with_row_index("class_idx")  # records refer to their callee's row
     voice = voice.with_columns(callee_key=callee_key).drop("_national")
     mobile = mobile.with_columns(callee_key=callee_key).drop("_national")
 
@@ -269,31 +270,33 @@ def _finished(rated: pl.DataFrame, *, overage: Overage) -> pl.DataFrame:
     ).select(RATED_COLUMNS)
 
 
+def _classified_callees(
+    voice: pl.LazyFrame, mobile: pl.LazyFrame, *, columns: Sequence[str]
+) -> pl.LazyFrame:
+    """The callees to classify (R-DEST-1..4), with `columns` of their records: every call's (an
+    incoming one's too, so that whether an emergency number is shown never depends on the
+    other calls of the run), mobile voice and SMS; none empty."""
+    return pl.concat(
+        [voice.select(columns), mobile.filter(pl.col("kind") != "data").select(columns)]
+    ).drop_nulls("callee")
+
+
 def odd_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
-    """The distinct callees that are classified (`_distinct_callees`) and not in the plain
-    national form (foreign, short, odd): few, but the costliest to classify, and called from
-    many lines (a large run classifies them once for all slices)."""
-    odd = pl.col("callee").is_not_null() & national_number_key(pl.col("callee")).is_null()
-    query = pl.concat(
-        [
-            voice.lazy().filter(odd).select("callee"),
-            mobile.lazy().filter((pl.col("kind") != "data") & odd).select("callee"),
-        ]
-    ).unique()
-    return query.collect(engine="streaming").to_series()
+    """The distinct callees to classify that are not in the plain national form (foreign,
+    short, odd): few, but the costliest to classify, and called from many lines (a large run
+    classifies them once for all slices)."""
+    callees = _classified_callees(voice.lazy(), mobile.lazy(), columns=["callee"])
+    odd = callees.filter(national_number_key(pl.col("callee")).is_null()).unique()
+    return odd.collect(engine="streaming").to_series()
 
 
 def _distinct_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """The distinct callees to classify (R-DEST-1..4): every call's (an incoming one's too, so
-    that whether an emergency number is shown never depends on the other calls of the run),
-    mobile voice and SMS. Those in the plain national form first (made from their distinct
-    integer keys `_national`, cheaper than hashing the texts), then the others, sorted."""
-    keyed = pl.concat(
-        [
-            voice.select("callee", "_national"),
-            mobile.filter(pl.col("kind") != "data").select("callee", "_national"),
-        ]
-    ).drop_nulls("callee")
+    """The distinct callees to classify, from records with their `_national` key: those in the
+    plain national form first (made from their distinct keys, cheaper than hashing the
+    texts), then the others, sorted."""
+    keyed = _classified_callees(
+        voice.lazy(), mobile.lazy(), columns=["callee", "_national"]
+    ).collect()
     national = keyed.select(
         callee=pl.lit("0") + pl.col("_national").drop_nulls().unique().sort().cast(pl.String)
     ).to_series()
@@ -508,14 +511,6 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
     return narrow.with_columns(g=pl.col("group").rle_id())
 
 
-def _cum_sum_in_groups(column: str) -> pl.Expr:
-    """A running total restarting at each `g`, for a frame sorted by `g` (no hashing)."""
-    total = pl.col(column).cum_sum()
-    first = pl.col("g") != pl.col("g").shift(1)
-    base = pl.when(first.fill_null(True)).then(total - pl.col(column)).forward_fill()
-    return total - base
-
-
 def _with_period_and_group(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
     """The whole frame in start order with `g` (used where the frame is small: mobile)."""
     frame = _with_period(frame, business=business)
@@ -548,19 +543,28 @@ def _number_key() -> pl.Expr:
 
 
 def _classified(
-    frame: pl.DataFrame, *, classes: pl.DataFrame, needs_number: pl.Expr
+    frame: pl.DataFrame,
+    *,
+    classes: pl.DataFrame,
+    needs_number: pl.Expr,
+    columns: Sequence[str],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    frame = _with_joined(frame, classes.drop("reject_reason"), on="callee_key").drop("callee_key")
+    """`frame` with its callee's row in `classes` (`class_idx`) and the class `columns`
+    gathered by it: only an integer key goes through the join. The records that need a number
+    (`needs_number`) and have no valid one are rejected."""
+    frame = _with_joined(frame, classes.select("callee_key", "class_idx"), on="callee_key")
+    class_idx = frame.get_column("class_idx")
+    frame = frame.with_columns([classes.get_column(c).gather(class_idx) for c in columns])
     bad = needs_number & (
         pl.col("destination_class").is_null()
         | (pl.col("destination_class") == DestinationClass.INVALID.value)
     )
-    frame = frame.with_columns(_bad=bad)
+    frame = frame.with_columns(_bad=bad.fill_null(False))
     rejected = _rejects(
         frame.filter(pl.col("_bad")),
         pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null("(vide)"),
     )
-    if rejected.height or frame.get_column("_bad").null_count():  # usually neither: no copy
+    if rejected.height:  # usually none: no copy of the frame then
         frame = frame.filter(~pl.col("_bad"))
     return frame.drop("_bad"), rejected
 
@@ -609,24 +613,13 @@ def _rate_trunks(
         direction=pl.col("direction").fill_null("out").cast(pl.Categorical),
         forwarded=pl.col("forwarded").fill_null(False),
     )
-    classes = classes.with_row_index("class_idx")
-    calls = _with_joined(calls, classes.select("callee_key", "class_idx"), on="callee_key")
-    class_idx = calls.get_column("class_idx")
-    calls = calls.with_columns(
-        destination_class=classes.get_column("destination_class").gather(class_idx)
+    calls, rejected = _classified(
+        calls,
+        classes=classes,
+        needs_number=answered_out,
+        columns=("destination_class", "number_key", "rate_micro"),
     )
-    bad = answered_out & (
-        pl.col("destination_class").is_null()
-        | (pl.col("destination_class") == DestinationClass.INVALID.value)
-    )
-    calls = calls.with_columns(_bad=bad.fill_null(False))
-    rejected = _rejects(
-        calls.filter(pl.col("_bad")),
-        pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null("(vide)"),
-    )
-    if rejected.height:  # usually none: no copy of the frame then
-        calls = calls.filter(~pl.col("_bad"))
-    calls = _with_period(calls.drop("_bad"), business=business)
+    calls = _with_period(calls, business=business)
 
     # Whether the call's platform includes its callee (R-DEST-1, -3): the platforms' columns
     # of `classes` end to end, each call picking its platform's block and its callee's row.
@@ -635,11 +628,7 @@ def _rate_trunks(
     )
     class_idx = calls.get_column("class_idx")
     slot = calls.get_column("platform_idx") * classes.height + class_idx.cast(pl.Int64)
-    calls = calls.with_columns(
-        included=included_by_platform.gather(slot).fill_null(False),
-        number_key=classes.get_column("number_key").gather(class_idx),
-        rate_micro=classes.get_column("rate_micro").gather(class_idx),
-    )
+    calls = calls.with_columns(included=included_by_platform.gather(slot).fill_null(False))
     emergency = pl.col("destination_class") == DestinationClass.EMERGENCY.value
     d = pl.col("duration_s")
     calls = calls.with_columns(
@@ -714,7 +703,7 @@ def _trunk_rows(calls: pl.DataFrame) -> pl.DataFrame:
         "period",
         kind=pl.lit("voice", dtype=KINDS),
         start="start",
-        direction=pl.col("direction").cast(pl.Categorical),
+        direction="direction",
         # R-DEST-2: an emergency number is never shown (every call's callee is classified).
         callee=pl.when(emergency).then(pl.lit(None, dtype=pl.String)).otherwise("callee"),
         destination_class=pl.when(answered_out).then(pl.col("destination_class")),
@@ -824,7 +813,10 @@ def _rate_mobile(
     )
     records = records.filter(pl.col("zone").is_not_null())
     records, rejected_callee = _classified(
-        records, classes=classes, needs_number=kind.is_in(["voice", "sms"])
+        records,
+        classes=classes,
+        needs_number=kind.is_in(["voice", "sms"]),
+        columns=("destination_class", "region", "number_key", "rate_micro"),
     )
     records = _with_period_and_group(records, business=business)
     # Kind and zone as categories: the rules below compare them a few dozen times.
