@@ -16,7 +16,11 @@ ensure_venv() {
     "$python" -m venv "$VENV"
   fi
   [ -x "$VENV/bin/uv" ] || "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check uv
-  # Installs exactly the lock (fast when nothing changed), then syres itself, editable.
-  "$VENV/bin/uv" pip sync --quiet --python "$VENV/bin/python" "$lock"
+  # Installs exactly the lock (fast when nothing changed), then syres itself, editable. The
+  # bytecode is compiled at install: where PYTHONDONTWRITEBYTECODE is set (as on our machines)
+  # Python would otherwise compile every imported module from source at each start (1.3 s for
+  # `syres rate`, 0.5 s of it Polars; 0.7 s with the bytecode).
+  "$VENV/bin/uv" pip sync --quiet --compile-bytecode --python "$VENV/bin/python" "$lock"
   "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps -e "$ROOT"
+  "$VENV/bin/python" -m compileall -q "$ROOT/src" >/dev/null || true  # ruff reports errors
 }

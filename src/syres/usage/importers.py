@@ -323,12 +323,10 @@ _COMMON_LENGTH = len("2026-03-06T08:43:30+01:00")
 _COMMON_OFFSETS = {"+01:00": 3600, "+02:00": 7200, "+00:00": 0}
 
 
-def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
-    """Parse `start`: the common form (ISO 8601 to the second with the offset of Paris in
-    winter or summer, or UTC's) by Polars' fast naive parser on its first 19 characters less
-    the offset; the other forms (other offsets, fractions, space, `Z`, Paris local time) with
-    the full parser, only on the rows that need it. Both give the same instant for the common
-    form. Rows stay in file (`source_line`) order."""
+def _common_start() -> pl.Expr:
+    """`start` in the common form (ISO 8601 to the second with the offset of Paris in winter or
+    summer, or UTC's), by Polars' fast naive parser on its first 19 characters less the offset;
+    null for any other form."""
     start = pl.col("start")
     offset_us: pl.Expr = pl.lit(None, dtype=pl.Int64)
     for suffix, seconds in reversed(_COMMON_OFFSETS.items()):
@@ -339,25 +337,27 @@ def _with_start(frame: pl.DataFrame) -> pl.DataFrame:
         "%Y-%m-%dT%H:%M:%S", strict=False, time_unit="us", cache=False
     )
     common = start.str.len_bytes() == _COMMON_LENGTH
-    fast = pl.when(common).then((naive.dt.epoch("us") - offset_us).cast(pl.Datetime("us", "UTC")))
-    frame = streamed(frame.lazy().with_columns(_start=fast))
-    if frame.get_column("_start").null_count():
-        frame = frame.with_columns(
-            _start=pl.coalesce(
-                "_start",
-                start.str.to_datetime(
-                    _ISO_WITH_OFFSET, strict=False, time_unit="us", time_zone="UTC"
-                ),
-            )
+    return pl.when(common).then((naive.dt.epoch("us") - offset_us).cast(pl.Datetime("us", "UTC")))
+
+
+def _with_start(raw: pl.DataFrame, parse: Callable[[pl.LazyFrame], pl.LazyFrame]) -> pl.DataFrame:
+    """`parse` run on the text rows with their `start` parsed, in one streaming pass: the
+    common form by `_common_start`; the rows in another form (other offsets, fractions, space,
+    `Z`, Paris local time; few) are parsed again with the full parser. Both give the same
+    instant for the common form. Rows stay in file (`source_line`) order."""
+    frame = streamed(parse(raw.lazy().with_columns(start=_common_start())))
+    uncommon = frame.get_column("start").is_null()
+    if uncommon.any():
+        full = pl.coalesce(
+            pl.col("start").str.to_datetime(
+                _ISO_WITH_OFFSET, strict=False, time_unit="us", time_zone="UTC"
+            ),
+            _parse_start(pl.col("start")),
         )
-        slow = frame.filter(pl.col("_start").is_null())
-        if slow.height:
-            slow = slow.with_columns(_start=_parse_start(start))
-            # Back in file order: of two duplicates, the first in the file is the one kept.
-            frame = pl.concat([frame.filter(pl.col("_start").is_not_null()), slow]).sort(
-                "source_line"
-            )
-    return frame.with_columns(start=pl.col("_start")).drop("_start")
+        again = streamed(parse(raw.filter(uncommon).lazy().with_columns(start=full)))
+        # Back in file order: of two duplicates, the first in the file is the one kept.
+        frame = pl.concat([frame.filter(~uncommon), again]).sort("source_line")
+    return frame
 
 
 # Usage is dated within these years; a date outside them is a typing or export error (year
@@ -385,15 +385,15 @@ def _first_reason(*checks: Check) -> pl.Expr:
     return expr
 
 
-def _split(
-    frame: pl.DataFrame | pl.LazyFrame, checks: Sequence[Check], *, path: Path
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The well-formed records, and the others with their first reason. Every row is only
-    tested (one boolean); the reasons are written for the malformed rows alone."""
+def _flagged(rows: pl.LazyFrame, checks: Sequence[Check], *, path: Path) -> pl.LazyFrame:
+    """The rows with `_bad` (any of the checks) and their `source`: every row is only tested
+    (one boolean); `_split` writes the reasons for the malformed rows alone."""
     malformed = pl.any_horizontal([condition for condition, _text in checks]).fill_null(False)
-    frame = streamed(
-        frame.lazy().with_columns(_bad=malformed, source=pl.lit(str(path), dtype=pl.Categorical))
-    )
+    return rows.with_columns(_bad=malformed, source=pl.lit(str(path), dtype=pl.Categorical))
+
+
+def _split(frame: pl.DataFrame, checks: Sequence[Check]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The well-formed records of a `_flagged` frame, and the others with their first reason."""
     bad = pl.DataFrame(schema=REJECTED_SCHEMA)
     if frame.get_column("_bad").any():  # most batches hold no malformed record: no copy then
         bad = frame.filter(pl.col("_bad")).select(
@@ -506,15 +506,14 @@ _MOBILE_INTEGERS = ("duration_s", "bytes", "mcc")
 def _parse_voice(
     raw: pl.DataFrame, *, path: Path, plain: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = _with_start(raw.rename({"call_id": "record_id"}))
-    parsed = raw.lazy().with_columns(
-        record_id=_text("record_id", plain=plain),
-        line=_text("line", plain=plain),
-        duration_s=_integer("duration_s", plain=plain),
-        direction=_text("direction", plain=plain).str.to_lowercase(),
+    fields = {
+        "record_id": _text("record_id", plain=plain),
+        "line": _text("line", plain=plain),
+        "duration_s": _integer("duration_s", plain=plain),
+        "direction": _text("direction", plain=plain).str.to_lowercase(),
         # Required: a row cut short must not pass for a call that was not forwarded.
-        forwarded=_flag("forwarded", empty_means_no=False, plain=plain),
-    )
+        "forwarded": _flag("forwarded", empty_means_no=False, plain=plain),
+    }
     checks: list[Check] = [
         (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
         (pl.col("record_id") == "", "call_id manquant"),
@@ -529,7 +528,11 @@ def _parse_voice(
         (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
         ((pl.col("direction") == "out") & (pl.col("callee") == ""), "numéro appelé manquant"),
     ]
-    ok, bad = _split(parsed, checks, path=path)
+    parsed = _with_start(
+        raw.rename({"call_id": "record_id"}),
+        lambda rows: _flagged(rows.with_columns(**fields), checks, path=path),
+    )
+    ok, bad = _split(parsed, checks)
     return ok.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]), bad
 
 
@@ -543,18 +546,17 @@ def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
 def _parse_mobile(
     raw: pl.DataFrame, *, path: Path, plain: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    raw = _with_start(raw)
     kind = _text("kind", plain=plain).str.to_lowercase()
-    parsed = raw.lazy().with_columns(
-        record_id=_text("record_id", plain=plain),
-        line=_text("line", plain=plain),
-        kind=kind,
-        callee=pl.when(_text("callee", plain=plain) != "").then(pl.col("callee")),
-        duration_s=_integer("duration_s", plain=plain),
-        bytes=_integer("bytes", plain=plain),
-        mcc=_integer("mcc", plain=plain),
-        forwarded=_flag("forwarded", empty_means_no=True, plain=plain),  # SMS/data: none
-    )
+    fields = {
+        "record_id": _text("record_id", plain=plain),
+        "line": _text("line", plain=plain),
+        "kind": kind,
+        "callee": pl.when(_text("callee", plain=plain) != "").then(pl.col("callee")),
+        "duration_s": _integer("duration_s", plain=plain),
+        "bytes": _integer("bytes", plain=plain),
+        "mcc": _integer("mcc", plain=plain),
+        "forwarded": _flag("forwarded", empty_means_no=True, plain=plain),  # SMS/data: none
+    }
     checks: list[Check] = [
         (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),
         (pl.col("record_id") == "", "record_id manquant"),
@@ -574,7 +576,8 @@ def _parse_mobile(
         (pl.col("mcc").is_null(), "MCC invalide"),
         (pl.col("forwarded").is_null(), "renvoi invalide (0 ou 1)"),
     ]
-    ok, bad = _split(parsed, checks, path=path)
+    parsed = _with_start(raw, lambda rows: _flagged(rows.with_columns(**fields), checks, path=path))
+    ok, bad = _split(parsed, checks)
     return ok.select([pl.col(n).cast(t) for n, t in MOBILE_SCHEMA.items()]), bad
 
 
@@ -636,7 +639,7 @@ def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.Da
             "dst (numéro appelé) manquant",
         ),
     ]
-    ok, bad = _split(parsed, checks, path=path)
+    ok, bad = _split(streamed(_flagged(parsed.lazy(), checks, path=path)), checks)
     answered = ok.filter(pl.col("disposition") == "ANSWERED")
     return (
         answered.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]),

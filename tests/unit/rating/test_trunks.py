@@ -10,7 +10,7 @@ import pytest
 
 from syres.domain.money import micro_eur_to_decimal
 from syres.domain.periods import Month
-from syres.domain.rating import UnableToRateUsage, business_dates, micro_to_decimal_expr
+from syres.domain.rating import UnableToRateUsage, business_dates, micro_to_decimal
 from syres.domain.terms import Terms
 from tests.unit.rating.helpers import PARIS, UTC, by_id, call, rate
 
@@ -320,6 +320,17 @@ def test_an_unknown_platform_in_the_lines_is_refused(terms: Terms) -> None:
 
 
 def test_decimal_columns_are_exactly_the_micro_euros(terms: Terms) -> None:
-    values = [0, 1, 20_000, 1_234_567, 10**12 + 7]
-    frame = pl.DataFrame({"m": values}).with_columns(d=micro_to_decimal_expr("m"))
-    assert frame["d"].to_list() == [micro_eur_to_decimal(v) for v in values]
+    values = [0, 1, 20_000, 1_234_567, 10**12 + 7, -1, -999_999, None, 10**18 - 1, -(10**18) + 1]
+    # A slice (an offset into the buffers) and a frame column in several chunks, as in a run.
+    chunked = pl.concat([pl.Series("m", values[:4]), pl.Series("m", values[4:])], rechunk=False)
+    for micro in (pl.Series("m", values), pl.Series("m", [7, *values])[1:], chunked):
+        euros = micro_to_decimal(micro)
+        assert euros.dtype == pl.Decimal(18, 6)
+        assert euros.name == "m"
+        assert euros.to_list() == [None if v is None else micro_eur_to_decimal(v) for v in values]
+
+
+def test_an_amount_beyond_the_decimal_column_is_refused() -> None:
+    for beyond in (10**18, -(10**18)):
+        with pytest.raises(UnableToRateUsage, match="montant hors limites"):
+            micro_to_decimal(pl.Series("amount", [1, beyond]))

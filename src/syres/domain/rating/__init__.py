@@ -21,7 +21,7 @@ from syres.domain.rating.engine import (
     UnableToRateUsage,
     business_dates,
     classify_for_rating,
-    micro_to_decimal_expr,
+    micro_to_decimal,
     odd_callees,
     rate_usage,
 )
@@ -45,7 +45,7 @@ __all__ = [
     "classify_for_rating",
     "included_for_platform",
     "load_compiled",
-    "micro_to_decimal_expr",
+    "micro_to_decimal",
     "national_number_key",
     "number_plans",
     "odd_callees",
