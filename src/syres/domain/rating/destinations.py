@@ -23,6 +23,7 @@ fixed rate.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -316,7 +317,7 @@ def _classify_full(
     unknown_code = frame.filter(pl.col("code").is_null())
 
     home = pl.concat([home.select("callee", "digits", "nsn"), national])
-    parts = [_classify_home(home, terms=terms, plans=plans)]
+    parts = [_classify_home(home, terms=terms, plans=plans, home_code=home_code)]
     for (code,), group in abroad.partition_by("code", as_dict=True).items():
         typed = _region_and_type(group, code=int(str(code)), plans=plans)
         parts.append(
@@ -354,7 +355,9 @@ def _international_class(*, typed_regions: tuple[str, ...]) -> pl.Expr:
     )
 
 
-def _classify_home(frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans) -> pl.DataFrame:
+def _classify_home(
+    frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans, home_code: int
+) -> pl.DataFrame:
     """The French plan by prefix; overseas-department ranges parsed with their own region."""
     rating = terms.rating
     nsn = pl.col("nsn")
@@ -401,26 +404,31 @@ def _classify_home(frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans) -> 
         dom_code=pl.lit(None, dtype=pl.Int64),
     )
     frame = pl.concat([dom, rest], how="vertical_relaxed")
-    first = nsn.str.slice(0, 1)
-    free = [prefix.removeprefix("0") for prefix in rating.free_special_prefixes]
+    # The national number's digits as an integer (they are digits only): its prefixes and the
+    # E.164 number are then arithmetic, cheaper than text on hundreds of thousands of numbers.
+    length = nsn.str.len_chars()
+    digits = nsn.cast(pl.Int64, strict=False)
+    first = digits // 10**8  # of a nine-digit number, the only length classified below
+    free_texts = (prefix.removeprefix("0") for prefix in rating.free_special_prefixes)
+    free = [int(text) for text in free_texts if len(text) == 3 and text.isdigit()]
     french = (
-        pl.when(nsn.str.len_chars() != 9)
+        pl.when(length != 9)
         .then(pl.lit(DestinationClass.INVALID.value))
-        .when(first.is_in(["1", "2", "3", "4", "5", "9"]))
+        .when(first.is_in([1, 2, 3, 4, 5, 9]))
         .then(pl.lit(DestinationClass.NATIONAL_FIXED.value))
-        .when(first.is_in(["6", "7"]))
+        .when(first.is_in([6, 7]))
         .then(pl.lit(DestinationClass.NATIONAL_MOBILE.value))
-        .when(nsn.str.slice(0, 3).is_in(free))
+        .when((digits // 10**6).is_in(free))
         .then(pl.lit(DestinationClass.SPECIAL_FREE.value))
-        .when(first == "8")
+        .when(first == 8)
         .then(pl.lit(DestinationClass.SPECIAL.value))
         .otherwise(pl.lit(DestinationClass.INVALID.value))
     )
+    code = pl.col("dom_code").fill_null(pl.lit(home_code, dtype=pl.Int64))
     return frame.select(
         "callee",
-        number=pl.when(pl.col("dom_code").is_not_null())
-        .then((pl.col("dom_code").cast(pl.String) + nsn).cast(pl.Int64))
-        .otherwise(pl.col("digits").cast(pl.Int64)),
+        # The calling code then the national number: `digits` of the home numbers.
+        number=code * pl.lit(10, dtype=pl.Int64).pow(length.cast(pl.Int64)) + digits,
         destination_class=pl.when(pl.col("dom_type") == "fixed")
         .then(pl.lit(DestinationClass.NATIONAL_FIXED.value))
         .when(pl.col("dom_type") == "mobile")
@@ -436,6 +444,26 @@ def _classify_home(frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans) -> 
 
 def _with_rates(frame: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
     """The per-minute rate of each destination (R-DEST-2, R-DEST-4), integer micro-euros."""
+    return by_class_and_region(frame, lambda pairs: _rated_pairs(pairs, terms=terms))
+
+
+def by_class_and_region(
+    frame: pl.DataFrame, columns_of: Callable[[pl.DataFrame], pl.DataFrame]
+) -> pl.DataFrame:
+    """`frame` with the columns that `columns_of` adds to its distinct (destination class,
+    region) pairs: what depends on those alone is computed once per pair (a few dozen), not
+    once per number (hundreds of thousands), then joined."""
+    pairs = frame.select("destination_class", "region").unique()
+    return frame.join(
+        columns_of(pairs),
+        on=["destination_class", "region"],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+
+
+def _rated_pairs(frame: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
     rates = terms.rates
     by_class = {
         DestinationClass.EMERGENCY.value: 0,

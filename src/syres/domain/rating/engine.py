@@ -44,6 +44,7 @@ from syres.domain.rating.counters import SUM_COLUMNS, TrunkCalls, count_trunk_ca
 from syres.domain.rating.destinations import (
     NATIONAL_CLASSES,
     DestinationClass,
+    by_class_and_region,
     classify_callees,
     included_for_platform,
     national_number_key,
@@ -550,23 +551,30 @@ def _ceil_div(numerator: pl.Expr, denominator: int) -> pl.Expr:
 
 
 def _with_platform_inclusion(classes: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
-    """Per distinct callee: its counter key and whether each platform includes it (computed
-    once per number, not per record)."""
-    return classes.with_columns(
-        number_key=_number_key(),
-        **{
-            f"included_{code}": included_for_platform(terms=terms, platform=code)
-            for code in SIP_PLATFORMS
-        },
+    """Per distinct callee: its counter key, and whether each platform includes it (computed
+    once per destination class and region, not per number nor per record)."""
+    return by_class_and_region(
+        classes.with_columns(number_key=_number_key(classes)),
+        lambda pairs: pairs.with_columns(
+            **{
+                f"included_{code}": included_for_platform(terms=terms, platform=code)
+                for code in SIP_PLATFORMS
+            }
+        ),
     )
 
 
-def _number_key() -> pl.Expr:
-    # Distinct-number counters need a key for short numbers too (no E.164 form).
-    return pl.coalesce(
-        pl.col("number"),
-        -pl.col("callee").str.replace_all(r"\D", "").cast(pl.Int64, strict=False),
+def _number_key(classes: pl.DataFrame) -> pl.Series:
+    """The distinct-number key (R-SIP-3, R-MOB-2): the E.164 number, or for a short number (no
+    E.164 form) minus its digits; the digits are read only where there is no number."""
+    number = classes.get_column("number")
+    without = number.is_null()
+    if not without.any():
+        return number
+    digits = classes.filter(without).select(
+        -pl.col("callee").str.replace_all(r"\D", "").cast(pl.Int64, strict=False)
     )
+    return number.scatter(without.arg_true(), digits.to_series())
 
 
 def _classified(
@@ -845,11 +853,12 @@ def _rate_mobile(
         needs_number=kind.is_in(["voice", "sms"]),
         columns=("destination_class", "region", "number_key", "rate_micro"),
     )
-    records = _with_period_and_group(records, business=business)
-    # Kind and zone as categories: the rules below compare them a few dozen times.
+    # Kind and zone as categories: the rules below compare them a few dozen times, and the
+    # whole frame is put in start order (the keys of the joins are no longer needed).
     records = records.with_columns(
         kind=pl.col("kind").cast(KINDS), zone=pl.col("zone").cast(pl.Categorical)
-    )
+    ).drop("callee_key", "class_idx", "mcc", "country")
+    records = _with_period_and_group(records, business=business)
     for zone_code, zone_terms in mobile.zones.items():
         if zone_code not in rates.mobile_data_per_mb:
             raise UnableToRateUsage(
