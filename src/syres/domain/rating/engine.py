@@ -241,12 +241,11 @@ def rate_usage(
             [classify_for_rating(pl.concat([national, unknown]), terms=terms), known],
             how="vertical_relaxed",
         )
-    callee_key = _callee_key(others=others)
     classes = classes.with_columns(_national=national_number_key(pl.col("callee")))
-    classes = classes.with_columns(callee_key=callee_key).drop("callee", "_national")
+    classes = classes.with_columns(_callee_keys(classes, others=others)).drop("callee", "_national")
     classes = classes.with_row_index("class_idx")  # records refer to their callee's row
-    voice = voice.with_columns(callee_key=callee_key).drop("_national")
-    mobile = mobile.with_columns(callee_key=callee_key).drop("_national")
+    voice = voice.with_columns(_callee_keys(voice, others=others)).drop("_national")
+    mobile = mobile.with_columns(_callee_keys(mobile, others=others)).drop("_national")
 
     trunk_lines = _with_trunk_limits(lines, terms=terms)
     voice_ok, voice_rejected = _accepted(voice, lines=trunk_lines, kind_of_line="trunk")
@@ -332,14 +331,18 @@ def _distinct_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> tuple[pl.
     return national, others
 
 
-def _callee_key(*, others: pl.Series) -> pl.Expr:
-    """An integer per distinct callee, on a frame with `callee` and its `_national` key: that
-    key (positive), else minus the rank of the text among `others` (the few other callees)."""
-    if others.is_empty():
-        return pl.col("_national")
+def _callee_keys(frame: pl.DataFrame, *, others: pl.Series) -> pl.Series:
+    """`callee_key`, an integer per callee of `frame` (with `callee` and its `_national` key):
+    that key (positive), else minus the rank of the text among `others` (the few other
+    callees). Only the texts without a national key are looked up."""
+    national = frame.get_column("_national")
+    missing = national.is_null()
+    if others.is_empty() or not missing.any():
+        return national.alias("callee_key")
     ranks = pl.int_range(1, others.len() + 1, dtype=pl.Int64, eager=True)
-    rank = pl.col("callee").cast(pl.String).replace_strict(others, ranks, default=None)
-    return pl.coalesce(pl.col("_national"), -rank)
+    texts = frame.get_column("callee").filter(missing).cast(pl.String)
+    rank = texts.replace_strict(others, ranks, default=None)
+    return national.scatter(missing.arg_true(), -rank).alias("callee_key")
 
 
 def classify_for_rating(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
