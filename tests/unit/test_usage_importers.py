@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -311,6 +312,65 @@ def _assert_plain_read_is_the_text_read(path: Path) -> None:
     assert plain.voice.equals(text.voice)
     assert plain.mobile.equals(text.mobile)
     assert plain.rejected.equals(text.rejected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    voice=st.lists(
+        st.tuples(st.sampled_from(["out", "in"]), st.sampled_from(["0", "1"])),
+        min_size=1,
+        max_size=12,
+    ),
+    mobile=st.lists(
+        st.tuples(st.sampled_from(["voice", "sms", "data"]), st.sampled_from(["0", "1", ""])),
+        min_size=1,
+        max_size=12,
+    ),
+)
+def test_canonical_kinds_directions_and_flags_are_read_as_the_general_cleaning_reads_them(
+    voice: list[tuple[str, str]],
+    mobile: list[tuple[str, str]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    """SPEC §12: a column whose every value is already canonical (`out`, `1`, `sms`…) is taken
+    as it is, and gives exactly what lowercasing and the yes/no table give."""
+    folder = tmp_path_factory.mktemp("canonical")
+    voice_path, mobile_path = folder / "voice.csv", folder / "mobile.csv"
+    voice_path.write_text(
+        HEADER
+        + "".join(
+            f"c{i},T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,{direction},{forwarded}\n"
+            for i, (direction, forwarded) in enumerate(voice)
+        )
+    )
+    mobile_path.write_text(
+        "record_id,line,start,kind,callee,duration_s,bytes,mcc,forwarded\n"
+        + "".join(
+            f"m{i},M1,2026-03-02T09:00:00+01:00,{kind},0612345678,60,100,208,{forwarded}\n"
+            for i, (kind, forwarded) in enumerate(mobile)
+        )
+    )
+    taken: list[set[str]] = []
+    original = importers._canonical
+
+    def spied(raw: pl.DataFrame, vocabularies: Mapping[str, Sequence[str]]) -> set[str]:
+        taken.append(original(raw, vocabularies))
+        return taken[-1]
+
+    importers._canonical = spied  # type: ignore[assignment]
+    try:
+        fast = read_usage_files([voice_path, mobile_path])
+    finally:
+        importers._canonical = original  # type: ignore[assignment]
+    assert taken == [{"direction", "forwarded"}, {"kind", "forwarded"}]
+    importers._canonical = lambda raw, vocabularies: set()  # type: ignore[assignment]
+    try:
+        general = read_usage_files([voice_path, mobile_path])
+    finally:
+        importers._canonical = original  # type: ignore[assignment]
+    assert fast.voice.equals(general.voice)
+    assert fast.mobile.equals(general.mobile)
+    assert fast.rejected.equals(general.rejected)
 
 
 def test_a_plain_file_is_read_whole_and_a_quoted_one_by_the_text_path(tmp_path: Path) -> None:

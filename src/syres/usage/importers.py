@@ -404,12 +404,28 @@ def _split(frame: pl.DataFrame, checks: Sequence[Check]) -> tuple[pl.DataFrame, 
     return frame, bad.cast(REJECTED_SCHEMA)  # type: ignore[arg-type]
 
 
-def _flag(column: str, *, empty_means_no: bool, plain: bool) -> pl.Expr:
+def _canonical(raw: pl.DataFrame, vocabularies: Mapping[str, Sequence[str]]) -> set[str]:
+    """The columns of `raw` whose every value is already one of its canonical forms (lowercase,
+    no blank), as the exports write them: these need no cleaning (one test per row, instead of
+    a lowercased copy of every text)."""
+    tests = [pl.col(name).is_in(list(values)).all() for name, values in vocabularies.items()]
+    row = raw.select(tests).row(0)
+    return {name for name, plain in zip(vocabularies, row, strict=True) if plain}
+
+
+def _lowercase(column: str, *, plain: bool, canonical: set[str]) -> pl.Expr:
+    return pl.col(column) if column in canonical else _text(column, plain=plain).str.to_lowercase()
+
+
+_YES, _NO = ("1", "true", "yes", "oui"), ("0", "false", "no", "non")
+
+
+def _flag(column: str, *, empty_means_no: bool, plain: bool, canonical: set[str]) -> pl.Expr:
+    if column in canonical:  # `0`, `1` (and empty where that means no)
+        return pl.col(column) == "1"
     text = _text(column, plain=plain).str.to_lowercase()
-    no = ["0", "false", "no", "non", *([""] if empty_means_no else [])]
-    return (
-        pl.when(text.is_in(["1", "true", "yes", "oui"])).then(True).when(text.is_in(no)).then(False)
-    )
+    no = [*_NO, *([""] if empty_means_no else [])]
+    return pl.when(text.is_in(_YES)).then(True).when(text.is_in(no)).then(False)
 
 
 def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -506,13 +522,14 @@ _MOBILE_INTEGERS = ("duration_s", "bytes", "mcc")
 def _parse_voice(
     raw: pl.DataFrame, *, path: Path, plain: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
+    canonical = _canonical(raw, {"direction": ("out", "in"), "forwarded": ("0", "1")})
     fields = {
         "record_id": _text("record_id", plain=plain),
         "line": _text("line", plain=plain),
         "duration_s": _integer("duration_s", plain=plain),
-        "direction": _text("direction", plain=plain).str.to_lowercase(),
+        "direction": _lowercase("direction", plain=plain, canonical=canonical),
         # Required: a row cut short must not pass for a call that was not forwarded.
-        "forwarded": _flag("forwarded", empty_means_no=False, plain=plain),
+        "forwarded": _flag("forwarded", empty_means_no=False, plain=plain, canonical=canonical),
     }
     checks: list[Check] = [
         (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
@@ -546,7 +563,8 @@ def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
 def _parse_mobile(
     raw: pl.DataFrame, *, path: Path, plain: bool = False
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    kind = _text("kind", plain=plain).str.to_lowercase()
+    canonical = _canonical(raw, {"kind": ("voice", "sms", "data"), "forwarded": ("0", "1", "")})
+    kind = _lowercase("kind", plain=plain, canonical=canonical)
     fields = {
         "record_id": _text("record_id", plain=plain),
         "line": _text("line", plain=plain),
@@ -555,7 +573,8 @@ def _parse_mobile(
         "duration_s": _integer("duration_s", plain=plain),
         "bytes": _integer("bytes", plain=plain),
         "mcc": _integer("mcc", plain=plain),
-        "forwarded": _flag("forwarded", empty_means_no=True, plain=plain),  # SMS/data: none
+        # SMS and data: none.
+        "forwarded": _flag("forwarded", empty_means_no=True, plain=plain, canonical=canonical),
     }
     checks: list[Check] = [
         (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),
