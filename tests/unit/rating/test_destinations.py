@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 import polars as pl
 import pytest
@@ -9,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syres.domain.rating import DestinationClass, classify_callees
+from syres.domain.rating.destinations import national_number_key
 from syres.domain.terms import Terms
 
 C = DestinationClass
@@ -185,3 +188,28 @@ def test_each_rate_comes_from_the_terms_r_dest_2_r_dest_4(terms: Terms) -> None:
     assert rates["+861012345678"] == 40_000  # CN fixed
     assert rates["+6621234567"] == 60_000  # TH fixed
     assert rates["+2250123456789"] == 600_000  # CI: no country rate, default mobile
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    texts=st.lists(
+        st.one_of(
+            st.from_regex(r"0[1-9][0-9]{8}", fullmatch=True),
+            st.from_regex(r"0[0+\- ][0-9]{8}|0[0-9]{9}[0-9]?|[1-9+][0-9]{9}", fullmatch=True),
+            st.text(alphabet=st.sampled_from("0123456789+- _.x١"), min_size=8, max_size=12),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_national_key_is_the_nine_digits_of_exactly_the_plain_national_form(
+    texts: list[str],
+) -> None:
+    """R-DEST-1: only `0` then nine digits, the first not 0, is the plain national form; its key
+    is those nine digits, and every other text (signs, blanks, other digits) has none."""
+    keys = pl.select(national_number_key(pl.Series(texts, dtype=pl.String))).to_series()
+    expected = [
+        int(text[1:]) if re.fullmatch(r"0[1-9][0-9]{8}", text, flags=re.ASCII) else None
+        for text in texts
+    ]
+    assert keys.to_list() == expected

@@ -196,9 +196,10 @@ def national_number_key(callee: pl.Expr) -> pl.Expr:
     """The nine digits of a callee written exactly `0XXXXXXXXX` (French national form, first X
     not 0), as an integer; null for any other text. One integer per such text and back
     (`"0" + str(key)`), so that records can be keyed by an integer rather than hashed as text."""
-    digits = callee.str.slice(1).cast(pl.Int64, strict=False)
+    # The whole text read as an integer is the nine digits (the leading 0 adds nothing); a text
+    # with anything but digits (`0+12345678`, `0 12345678`) is not an integer.
+    digits = callee.cast(pl.Int64, strict=False)
     plain = (callee.str.len_bytes() == 10) & callee.str.starts_with("0")
-    # `0+12345678` and the like parse too, but to fewer than nine digits.
     return pl.when(plain & (digits >= 100_000_000)).then(digits)
 
 
