@@ -12,7 +12,7 @@ from syres.domain.money import micro_eur_to_decimal
 from syres.domain.periods import Month
 from syres.domain.rating import UnableToRateUsage, business_dates, micro_to_decimal
 from syres.domain.terms import Terms
-from tests.unit.rating.helpers import PARIS, UTC, by_id, call, rate
+from tests.unit.rating.helpers import PARIS, UTC, by_id, call, rate, usage
 
 
 def fr(n: int) -> str:
@@ -290,6 +290,22 @@ def test_duplicates_and_unknown_lines_are_rejected_not_rated(terms: Terms) -> No
     reasons = result.rejected["reason"].to_list()
     assert any("doublon" in r for r in reasons)
     assert any("ligne inconnue" in r for r in reasons)
+
+
+def test_a_record_without_a_start_is_rejected_not_rated(terms: Terms) -> None:
+    """SPEC §12: a record the engine cannot date (given by a caller other than the importers,
+    which reject it first) is reported with its reason, and the others are rated."""
+    undated = {**call("b", fr(2), 60), "start": None}
+    mobile = {**usage("m", "sms", callee=fr(3)), "start": None}
+    result = rate(
+        terms,
+        calls=[call("a", fr(1), 60), undated],
+        mobile=[mobile],
+        lines=[("T1", "sewan", 1), ("M1", "mobile", 1)],
+    )
+    assert result.rated["record_id"].to_list() == ["a"]
+    assert sorted(result.rejected["record_id"].to_list()) == ["b", "m"]
+    assert set(result.rejected["reason"]) == {"date de début manquante"}
 
 
 def test_a_duplicate_is_the_same_id_on_the_same_line_known_or_not(terms: Terms) -> None:

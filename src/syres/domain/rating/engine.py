@@ -382,7 +382,8 @@ def _rejects(frame: pl.DataFrame, reason: pl.Expr) -> pl.DataFrame:
 def _accepted(
     records: pl.DataFrame, *, lines: pl.DataFrame, kind_of_line: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Drop (into `rejected`) duplicates and records of unknown or wrong-kind lines."""
+    """Drop (into `rejected`) records without an id or a start, duplicates, and records of
+    unknown or wrong-kind lines."""
     records = _with_joined(records, lines, on="line")
     duplicate = pl.lit(_repeated_ids(records))
     if kind_of_line == "mobile":
@@ -394,6 +395,8 @@ def _accepted(
     flagged = records.with_columns(
         _reason=pl.when(pl.col("record_id").is_null() | (pl.col("record_id") == ""))
         .then(pl.lit("identifiant d'enregistrement manquant"))
+        .when(pl.col("start").is_null())
+        .then(pl.lit("date de début manquante"))
         .when(duplicate)
         .then(pl.lit("doublon : enregistrement ") + pl.col("record_id") + pl.lit(" déjà lu"))
         .when(pl.col("platform").is_null())
@@ -432,21 +435,25 @@ def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
     """Month (`YYYY-MM`, Europe/Paris) of each record and whether it fell on a business day.
 
     The Paris day of each instant is found among the (few) Paris midnights of the records'
-    span by a binary search on integers, rather than by a time-zone conversion per record.
+    span, rather than by a time-zone conversion per record: days of 24 hours from the first
+    midnight give the day or its neighbour (a Paris day lasts 23 to 25 hours, and the shifts
+    of summer time never add up to more than an hour), and comparing the instant with that
+    day's midnight and the next one's settles it.
     """
     days = _paris_days(frame.get_column("start"))
-    on_day = days.get_column("midnight_us").search_sorted(
-        frame.get_column("start").dt.epoch("us"), side="right"
-    )
+    midnights = days.get_column("midnight_us")
+    last = days.height - 1
+    start = frame.get_column("start").dt.epoch("us")
+    guess = ((start - midnights[0]) // _DAY_US).clip(0, last)
+    after_next = start >= midnights.append(pl.Series([_NEVER_US])).gather(guess + 1)
+    before_this = start < midnights.gather(guess)
     # The last midnight at or before the instant; none for a record without a start.
-    day = pl.select(
-        pl.when(frame.get_column("start").is_not_null()).then(on_day.cast(pl.Int64) - 1)
-    ).to_series()
+    day = guess + after_next.cast(pl.Int64) - before_this.cast(pl.Int64)
     frame = frame.with_columns(
         period_key=days.get_column("period_key").gather(day),
         on_business_day=days.get_column("day").is_in(business.implode()).gather(day),
     )
-    keys = frame.get_column("period_key").unique().sort().to_list()
+    keys = frame.get_column("period_key").drop_nulls().unique().sort().to_list()
     names = {key: f"{key // 100:04d}-{key % 100:02d}" for key in keys}
     period = (
         pl.col("period_key").replace_strict(names, return_dtype=pl.Categorical)
@@ -454,6 +461,10 @@ def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
         else pl.lit(None, dtype=pl.Categorical)
     )
     return frame.with_columns(period=period)
+
+
+_DAY_US = 86_400_000_000
+_NEVER_US = 2**62  # after any instant: the midnight that follows the last day
 
 
 def _paris_days(starts: pl.Series) -> pl.DataFrame:
