@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syres.domain.rating import DestinationClass, classify_callees
+from syres.domain.rating import DestinationClass, classify_callees, classify_national_keys
 from syres.domain.rating.destinations import national_number_key
 from syres.domain.terms import Terms
 
@@ -213,3 +213,38 @@ def test_the_national_key_is_the_nine_digits_of_exactly_the_plain_national_form(
         for text in texts
     ]
     assert keys.to_list() == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    keys=st.lists(
+        st.one_of(
+            st.integers(100_000_000, 999_999_999),
+            # Overseas ranges (R-DEST-1), special and free numbers, by their first digits.
+            st.builds(
+                lambda prefix, rest: prefix * 1_000_000 + rest,
+                st.sampled_from([262, 263, 269, 508, 590, 594, 596, 639, 690, 692, 694, 696,
+                                 800, 805, 806, 899, 976]),
+                st.integers(0, 999_999),
+            ),
+        ),
+        min_size=1,
+        max_size=60,
+        unique=True,
+    )
+)  # fmt: skip
+def test_national_numbers_by_their_key_are_classified_as_their_text(
+    keys: list[int], terms: Terms
+) -> None:
+    """R-DEST-1, -2: a national number given by its key gets the class, region, E.164 number
+    and rate that the general path (cleaning, calling code) gives its international form."""
+    by_key = classify_national_keys(pl.Series(keys, dtype=pl.Int64), terms=terms)
+    by_text = classify_callees(pl.Series([f"+33 {key}" for key in keys]), terms=terms)
+    expected = by_text.with_columns(national_key=pl.col("callee").str.slice(4).cast(pl.Int64))
+    columns = ["national_key", "number", "destination_class", "region", "rate_micro"]
+    assert (
+        by_key.select(columns)
+        .sort("national_key")
+        .equals(expected.select(columns).sort("national_key"))
+    )
+    assert by_key.get_column("reject_reason").is_null().all()

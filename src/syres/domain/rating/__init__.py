@@ -4,6 +4,7 @@ from syres.domain.rating.counters import load_compiled
 from syres.domain.rating.destinations import (
     DestinationClass,
     classify_callees,
+    classify_national_keys,
     included_for_platform,
     national_number_key,
     number_plans,
@@ -43,6 +44,7 @@ __all__ = [
     "business_dates",
     "classify_callees",
     "classify_for_rating",
+    "classify_national_keys",
     "included_for_platform",
     "load_compiled",
     "micro_to_decimal",

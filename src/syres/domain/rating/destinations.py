@@ -217,23 +217,22 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
     digits without `+` (eight digits or more, not starting with 0).
     """
     plans = number_plans()
-    rating = terms.rating
-    home_code = phonenumbers.country_code_for_region(rating.home_country)
-    distinct = (
-        pl.DataFrame({"callee": callees.cast(pl.String)})
-        .unique()
-        .with_columns(_national=national_number_key(pl.col("callee")).is_not_null())
+    home_code = phonenumbers.country_code_for_region(terms.rating.home_country)
+    texts = pl.DataFrame({"callee": callees.cast(pl.String)}).with_columns(
+        _key=national_number_key(pl.col("callee"))
     )
-    # Most callees are already in the plain national form: they skip the cleaning and the
-    # calling-code search, and give exactly what those would give.
-    national = distinct.filter(pl.col("_national")).select(
-        "callee",
-        digits=pl.lit(str(home_code)) + pl.col("callee").str.slice(1),
-        nsn=pl.col("callee").str.slice(1),
+    # Most callees are in the plain national form: they are classified by their key (no
+    # cleaning, no calling-code search: they give exactly what those would give), and their
+    # text is the key's.
+    national = (
+        _classified_national(texts.get_column("_key").drop_nulls().unique(), terms=terms)
+        .with_columns(callee=pl.lit("0") + pl.col("national_key").cast(pl.String))
+        .select("callee", pl.exclude("callee", "national_key"))
     )
     base = (
-        distinct.filter(~pl.col("_national"))
-        .drop("_national")
+        texts.filter(pl.col("_key").is_null())
+        .select("callee")
+        .unique()
         .with_columns(clean=_clean(pl.col("callee")).fill_null(""))
         .with_columns(
             digits=pl.when(pl.col("clean").str.contains(r"^\+\d{6,15}$"))
@@ -253,7 +252,6 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
         terms=terms,
         plans=plans,
         home_code=home_code,
-        national=national,
     )
     invalid = base.filter(pl.col("short").is_null() & pl.col("digits").is_null()).select(
         "callee",
@@ -261,14 +259,35 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
         destination_class=pl.lit(DestinationClass.INVALID.value),
         region=pl.lit(None, dtype=pl.String),
     )
-    classified = pl.concat([short, full, invalid], how="vertical_relaxed").with_columns(
+    others = pl.concat([short, full, invalid], how="vertical_relaxed").with_columns(
         pl.col("destination_class").cast(DESTINATION_CLASSES)
     )
-    return _with_rates(classified, terms=terms).with_columns(
+    classified = pl.concat([national, _with_rates(others, terms=terms)], how="diagonal_relaxed")
+    return classified.with_columns(
         reject_reason=pl.when(pl.col("destination_class") == DestinationClass.INVALID.value)
         .then(pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null(""))
         .otherwise(pl.lit(None, dtype=pl.String))
     )
+
+
+def classify_national_keys(keys: pl.Series, *, terms: Terms) -> pl.DataFrame:
+    """Classify distinct callees in the plain national form `0XXXXXXXXX`, given by their
+    `national_number_key` (R-DEST-1, -2): the rows `classify_callees` gives for their texts,
+    with `national_key` in place of `callee` (no text is built)."""
+    return _classified_national(keys, terms=terms).with_columns(
+        reject_reason=pl.lit(None, dtype=pl.String)
+    )
+
+
+def _classified_national(keys: pl.Series, *, terms: Terms) -> pl.DataFrame:
+    home_code = phonenumbers.country_code_for_region(terms.rating.home_country)
+    frame = pl.DataFrame({"national_key": keys.cast(pl.Int64)}).with_columns(
+        nsn=pl.col("national_key").cast(pl.String)
+    )
+    classified = _classify_home(
+        frame, terms=terms, plans=number_plans(), home_code=home_code, keep="national_key"
+    ).with_columns(pl.col("destination_class").cast(DESTINATION_CLASSES))
+    return _with_rates(classified, terms=terms)
 
 
 def _classify_short(frame: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
@@ -300,7 +319,6 @@ def _classify_full(
     terms: Terms,
     plans: NumberPlans,
     home_code: int,
-    national: pl.DataFrame,
 ) -> pl.DataFrame:
     rating = terms.rating
     digits = pl.col("digits")
@@ -317,8 +335,8 @@ def _classify_full(
     abroad = frame.filter((pl.col("code") != home_code) & pl.col("code").is_not_null())
     unknown_code = frame.filter(pl.col("code").is_null())
 
-    home = pl.concat([home.select("callee", "digits", "nsn"), national])
-    parts = [_classify_home(home, terms=terms, plans=plans, home_code=home_code)]
+    home = home.select("callee", "nsn")
+    parts = [_classify_home(home, terms=terms, plans=plans, home_code=home_code, keep="callee")]
     for (code,), group in abroad.partition_by("code", as_dict=True).items():
         typed = _region_and_type(group, code=int(str(code)), plans=plans)
         parts.append(
@@ -357,9 +375,11 @@ def _international_class(*, typed_regions: tuple[str, ...]) -> pl.Expr:
 
 
 def _classify_home(
-    frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans, home_code: int
+    frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans, home_code: int, keep: str
 ) -> pl.DataFrame:
-    """The French plan by prefix; overseas-department ranges parsed with their own region."""
+    """The French plan by prefix; overseas-department ranges parsed with their own region.
+    `frame` has the national numbers (`nsn`, digits) and `keep`, the column that identifies
+    them in the result."""
     rating = terms.rating
     nsn = pl.col("nsn")
     overseas = sorted(
@@ -427,8 +447,8 @@ def _classify_home(
     )
     code = pl.col("dom_code").fill_null(pl.lit(home_code, dtype=pl.Int64))
     return frame.select(
-        "callee",
-        # The calling code then the national number: `digits` of the home numbers.
+        keep,
+        # The calling code then the national number: the E.164 digits.
         number=code * pl.lit(10, dtype=pl.Int64).pow(length.cast(pl.Int64)) + digits,
         destination_class=pl.when(pl.col("dom_type") == "fixed")
         .then(pl.lit(DestinationClass.NATIONAL_FIXED.value))

@@ -46,6 +46,7 @@ from syres.domain.rating.destinations import (
     DestinationClass,
     by_class_and_region,
     classify_callees,
+    classify_national_keys,
     included_for_platform,
     national_number_key,
 )
@@ -231,17 +232,26 @@ def rate_usage(
     # callees and the join with their class work on it rather than on the text.
     voice = voice.with_columns(_national=national_number_key(pl.col("callee")))
     mobile = mobile.with_columns(_national=national_number_key(pl.col("callee")))
-    national, others = _distinct_callees(voice=voice, mobile=mobile)
+    national_keys, others = _distinct_callees(voice=voice, mobile=mobile)
     if known_classes is None:
-        classes = classify_for_rating(pl.concat([national, others]), terms=terms)
+        other_classes = classify_for_rating(others, terms=terms)
     else:
         known = known_classes.filter(pl.col("callee").is_in(others.implode()))
         unknown = others.filter(~others.is_in(known.get_column("callee").implode()))
-        classes = pl.concat(
-            [classify_for_rating(pl.concat([national, unknown]), terms=terms), known],
-            how="vertical_relaxed",
+        other_classes = pl.concat(
+            [classify_for_rating(unknown, terms=terms), known], how="vertical_relaxed"
         )
-    classes = classes.with_columns(_national=national_number_key(pl.col("callee")))
+    # The national numbers keyed by their integer (no text), the others by their text.
+    national = classify_national_keys(national_keys, terms=terms).rename(
+        {"national_key": "_national"}
+    )
+    classes = pl.concat(
+        [
+            _with_platform_inclusion(national, terms=terms),
+            other_classes.with_columns(_national=pl.lit(None, dtype=pl.Int64)),
+        ],
+        how="diagonal_relaxed",
+    )
     classes = classes.with_columns(_callee_keys(classes, others=others)).drop("callee", "_national")
     classes = classes.with_row_index("class_idx")  # records refer to their callee's row
     voice = voice.with_columns(_callee_keys(voice, others=others)).drop("_national")
@@ -318,17 +328,14 @@ def odd_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
 
 
 def _distinct_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """The distinct callees to classify, from records with their `_national` key: those in the
-    plain national form first (made from their distinct keys, cheaper than hashing the
-    texts), then the others, sorted."""
+    """The distinct callees to classify, from records with their `_national` key: the keys of
+    those in the plain national form, then the other texts; both sorted."""
     keyed = _classified_callees(
         voice.lazy(), mobile.lazy(), columns=["callee", "_national"]
     ).collect()
-    national = keyed.select(
-        callee=pl.lit("0") + pl.col("_national").drop_nulls().unique().sort().cast(pl.String)
-    ).to_series()
+    national_keys = keyed.get_column("_national").drop_nulls().unique().sort()
     others = keyed.filter(pl.col("_national").is_null()).get_column("callee").unique().sort()
-    return national, others
+    return national_keys, others
 
 
 def _callee_keys(frame: pl.DataFrame, *, others: pl.Series) -> pl.Series:
@@ -583,7 +590,7 @@ def _number_key(classes: pl.DataFrame) -> pl.Series:
     E.164 form) minus its digits; the digits are read only where there is no number."""
     number = classes.get_column("number")
     without = number.is_null()
-    if not without.any():
+    if not without.any() or "callee" not in classes.columns:  # (numbers given by their key)
         return number
     digits = classes.filter(without).select(
         -pl.col("callee").str.replace_all(r"\D", "").cast(pl.Int64, strict=False)
