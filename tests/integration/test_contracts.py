@@ -225,6 +225,7 @@ def test_a_service_held_by_two_suspensions_resumes_when_both_are_lifted(
         service=ftto,
         reason="maintenance",
         start_at=at(2026, 3, 2, 22),
+        planned_end_at=at(2026, 3, 2, 23),
         by=staff,
         customer_notice="Maintenance le 2 mars de 22 h à 23 h.",
     )
@@ -246,21 +247,48 @@ def test_a_terminated_service_cannot_be_suspended(customer: Any, staff: Any) -> 
         services.suspend_service(service=ftto, reason="breach", start_at=at(2026, 5, 2), by=staff)
 
 
-def test_planned_maintenance_needs_a_notice_to_the_customer(customer: Any, staff: Any) -> None:
-    """CGV art. 15: maintenance is a suspension with a notice to the customer."""
+def test_planned_maintenance_needs_a_notice_to_the_customer_and_its_planned_end(
+    customer: Any, staff: Any
+) -> None:
+    """CGV art. 15, R-PAY-4: maintenance is a suspension with a notice to the customer, which
+    announces its window."""
     ftto = _ftto(customer)
+    notice = "Maintenance du cœur de réseau le 1er mars de 22 h à 23 h."
     with pytest.raises(UnableToChangeContract, match="annoncée au client"):
         services.suspend_service(
-            service=ftto, reason="maintenance", start_at=at(2026, 3, 1, 22), by=staff
+            service=ftto,
+            reason="maintenance",
+            start_at=at(2026, 3, 1, 22),
+            planned_end_at=at(2026, 3, 1, 23),
+            by=staff,
+        )
+    with pytest.raises(UnableToChangeContract, match="fin prévue de la maintenance"):
+        services.suspend_service(
+            service=ftto,
+            reason="maintenance",
+            start_at=at(2026, 3, 1, 22),
+            by=staff,
+            customer_notice=notice,
+        )
+    with pytest.raises(UnableToChangeContract, match="fin prévue doit suivre le début"):
+        services.suspend_service(
+            service=ftto,
+            reason="maintenance",
+            start_at=at(2026, 3, 1, 22),
+            planned_end_at=at(2026, 3, 1, 22),
+            by=staff,
+            customer_notice=notice,
         )
     suspension = services.suspend_service(
         service=ftto,
         reason="maintenance",
         start_at=at(2026, 3, 1, 22),
+        planned_end_at=at(2026, 3, 1, 23),
         by=staff,
-        customer_notice="Maintenance du cœur de réseau le 1er mars de 22 h à 23 h.",
+        customer_notice=notice,
     )
     assert suspension.get_reason_display() == "Opération de maintenance"
+    assert suspension.planned_end_at == at(2026, 3, 1, 23)
 
 
 def test_an_ftto_ticket_shows_its_gtr_deadline_and_whether_it_was_met(

@@ -113,17 +113,30 @@ def test_a_syres_termination_without_a_listed_cause_is_refused_in_french(
 def test_maintenance_without_a_notice_to_the_customer_is_refused(
     admin_client: Client, ftto: Any
 ) -> None:
-    """CGV art. 15: planned maintenance is announced to the customer."""
+    """CGV art. 15: planned maintenance is announced to the customer, with its window."""
     form = {
         "service": ftto.pk,
         "reason": "maintenance",
         "start_at_0": "01/03/2026",
         "start_at_1": "22:00",
+        "planned_end_at_0": "01/03/2026",
+        "planned_end_at_1": "23:00",
         "customer_notice": "",
     }
     refused = admin_client.post("/admin/contracts/suspension/add/", form)
     assert refused.status_code == 200
     assert "annoncée au client" in refused.text
+    without_end = admin_client.post(
+        "/admin/contracts/suspension/add/",
+        {
+            **form,
+            "planned_end_at_0": "",
+            "planned_end_at_1": "",
+            "customer_notice": "Maintenance le 1er mars de 22 h à 23 h.",
+        },
+    )
+    assert without_end.status_code == 200
+    assert "fin prévue de la maintenance" in without_end.text
     accepted = admin_client.post(
         "/admin/contracts/suspension/add/",
         {**form, "customer_notice": "Maintenance le 1er mars de 22 h à 23 h."},
@@ -135,6 +148,10 @@ def test_maintenance_without_a_notice_to_the_customer_is_refused(
         admin_client.get(f"/admin/contracts/contract/{ftto.contract_id}/change/").status_code == 200
     )
     assert admin_client.get(f"/admin/contracts/service/{ftto.pk}/change/").status_code == 200
+    (suspension,) = selectors.suspensions_of(ftto)
+    page = admin_client.get(f"/admin/contracts/suspension/{suspension.pk}/change/")
+    assert page.status_code == 200
+    assert "Avis envoyé le" in page.text
 
 
 def _logged_in(client: Client, *, username: str, roles: list[str]) -> Any:

@@ -210,6 +210,7 @@ def test_other_suspension_reasons_go_through_the_contracts_app(customer: Any, st
         customer_notice="Coupure le 01/12 de 2 h à 4 h",
         by=staff,
         start_at=at(2026, 12, 1, 2),
+        planned_end_at=at(2026, 12, 1, 4),
     )
     assert _states(fibre) == ["suspended"]
 

@@ -1,5 +1,5 @@
 """`syres contracts …`: notice end, FTTO GTR deadline, taking deliveries over, ending the
-services whose end came."""
+services whose end came, e-mailing the maintenance notices."""
 
 from __future__ import annotations
 
@@ -63,6 +63,22 @@ def apply_ends_command(as_of: datetime | None) -> None:
     click.echo(f"{day:%d/%m/%Y} : {len(ended)} contrat(s) terminé(s).")
 
 
+@click.command(name="maintenance-notices")
+def maintenance_notices_command() -> None:
+    """E-mail the planned maintenance notices not sent yet (CGV art. 15): each is sent once,
+    right after the suspension is recorded; this sends again those that failed, while their
+    maintenance is not over. Safe to run again; run it every few minutes."""
+    from syres.cli.django_setup import setup_django
+
+    setup_django()
+    from syres.contracts.services import send_maintenance_notices
+
+    report = send_maintenance_notices()
+    click.echo(f"Avis de maintenance envoyés : {report.sent}")
+    for failure in report.failures:
+        click.echo(f"Avis en échec (réessayé au prochain passage) : {failure}")
+
+
 @click.command(name="termination-amount")
 @click.argument("contract_id", type=int)
 @click.argument("received", type=click.DateTime(formats=["%Y-%m-%d"]))
@@ -117,3 +133,4 @@ contracts_group.add_command(gtr_command)
 contracts_group.add_command(apply_ends_command)
 contracts_group.add_command(take_over_command)
 contracts_group.add_command(termination_amount_command)
+contracts_group.add_command(maintenance_notices_command)

@@ -94,7 +94,16 @@ class ContractAdmin(_ReadOnly, _Admin):
 class SuspensionInline(_ReadOnly, _Inline):
     model = Suspension
     extra = 0
-    fields = ("reason", "start_at", "end_at", "decided_by", "ended_by", "customer_notice")
+    fields = (
+        "reason",
+        "start_at",
+        "planned_end_at",
+        "end_at",
+        "decided_by",
+        "ended_by",
+        "customer_notice",
+        "notice_sent_at",
+    )
     readonly_fields = fields
 
 
@@ -147,11 +156,22 @@ class ServiceAdmin(_ReadOnly, _Admin):
 class SuspensionForm(_Form):
     class Meta:
         model = Suspension
-        fields = ("service", "reason", "start_at", "customer_notice")
+        fields = ("service", "reason", "start_at", "planned_end_at", "customer_notice")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choices(self, "service").queryset = Service.objects.exclude(state=ServiceState.TERMINATED)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            reason = rules.SuspensionReason(data.get("reason", ""))
+        except ValueError:
+            return data  # the field reports it
+        # The service refuses it too; said here, next to the field, rather than as a crash.
+        if rules.suspension_requires_notice(reason=reason) and not data.get("planned_end_at"):
+            self.add_error("planned_end_at", services.MAINTENANCE_NEEDS_PLANNED_END)
+        return data
 
 
 class ResumeForm(_Form):
@@ -183,13 +203,32 @@ class SuspensionAdmin(_Admin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return ("service", "reason", "start_at", "customer_notice")
-        return ("service", "reason", "start_at", "decided_by", "customer_notice", "end_at")
+            return ("service", "reason", "start_at", "planned_end_at", "customer_notice")
+        return (
+            "service",
+            "reason",
+            "start_at",
+            "planned_end_at",
+            "decided_by",
+            "customer_notice",
+            "notice_sent_at",
+            "notice_error",
+            "end_at",
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ()
-        return ("service", "reason", "start_at", "decided_by", "customer_notice")
+        return (
+            "service",
+            "reason",
+            "start_at",
+            "planned_end_at",
+            "decided_by",
+            "customer_notice",
+            "notice_sent_at",
+            "notice_error",
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A lifted suspension never changes.
@@ -209,6 +248,7 @@ class SuspensionAdmin(_Admin):
             start_at=obj.start_at,
             by=request.user,
             customer_notice=obj.customer_notice,
+            planned_end_at=obj.planned_end_at,
         )
         obj.pk = suspension.pk
         obj.refresh_from_db()

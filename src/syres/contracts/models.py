@@ -130,8 +130,8 @@ class Service(models.Model):
 
 class Suspension(models.Model):
     """A suspension of a service (R-PAY-4): reason, start, end, who decided it; planned
-    maintenance carries the notice sent to the customer (CGV art. 15). Several may hold a
-    service at once; it is active again when the last one is lifted."""
+    maintenance carries its planned end and the notice e-mailed to the customer (CGV art. 15).
+    Several may hold a service at once; it is active again when the last one is lifted."""
 
     service = models.ForeignKey(
         Service, on_delete=models.PROTECT, related_name="suspensions", verbose_name="service"
@@ -157,7 +157,14 @@ class Suspension(models.Model):
         blank=True,
         verbose_name="levé par",
     )
+    # `end_at` is when it was lifted; the planned end is what the maintenance notice announces.
+    planned_end_at = models.DateTimeField("fin prévue", null=True, blank=True)
     customer_notice = models.TextField("avis au client", blank=True)
+    # The notice's e-mail: claimed by one sender before it talks to the server, so it is never
+    # sent twice; a failed send releases the claim and keeps the error for the next attempt.
+    notice_claimed_at = models.DateTimeField("avis pris en charge le", null=True, blank=True)
+    notice_sent_at = models.DateTimeField("avis envoyé le", null=True, blank=True)
+    notice_error = models.CharField("échec d'envoi de l'avis", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "suspension"
@@ -166,6 +173,11 @@ class Suspension(models.Model):
             models.CheckConstraint(
                 condition=Q(end_at__isnull=True) | Q(end_at__gt=F("start_at")),
                 name="suspension_starts_before_it_ends",
+            ),
+            models.CheckConstraint(
+                condition=Q(planned_end_at__isnull=True) | Q(planned_end_at__gt=F("start_at")),
+                name="suspension_planned_end_after_start",
+                violation_error_message="La fin prévue doit suivre le début de la suspension.",
             ),
             models.CheckConstraint(
                 condition=~Q(reason=SuspensionReason.MAINTENANCE.value) | ~Q(customer_notice=""),

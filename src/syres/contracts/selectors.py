@@ -330,6 +330,19 @@ def open_suspensions() -> QuerySet[Suspension]:
     )
 
 
+def maintenance_notices_to_send(*, at: datetime) -> QuerySet[Suspension]:
+    """Planned maintenances whose notice is not sent nor being sent and whose window is still
+    open at `at` (not lifted, planned end to come): announcing one already over would only
+    mislead the customer (CGV art. 15)."""
+    return Suspension.objects.filter(
+        reason=rules.SuspensionReason.MAINTENANCE.value,
+        notice_sent_at__isnull=True,
+        notice_claimed_at__isnull=True,
+        end_at__isnull=True,
+        planned_end_at__gt=at,
+    ).order_by("pk")
+
+
 def contract_of(customer: Any, *, contract_id: int) -> Contract | None:
     """One of the customer's contracts; None for another customer's (portal isolation)."""
     return Contract.objects.filter(customer=customer, pk=contract_id).first()

@@ -1,21 +1,27 @@
 """Writes on contracts: services, suspensions, terminations (R-ORD-7, R-PAY-4, R-END-1..3).
 
 One function per state change; each checks the change is allowed (the rules are in
-`syres.domain.contracts`) and runs in a transaction.
+`syres.domain.contracts`) and runs in a transaction. The e-mail of a maintenance notice goes
+out after that transaction commits (`send_maintenance_notices`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import logging
+import smtplib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
 from syres.accounts.selectors import NOT_IDENTIFIED_STAFF, is_identified_staff
 from syres.contracts import selectors
+from syres.contracts.mail import maintenance_notice_email
 from syres.contracts.models import (
     Contract,
     Service,
@@ -33,6 +39,8 @@ from syres.orders import selectors as order_selectors
 from syres.orders import services as order_services
 from syres.terms import load_terms
 from syres.usage import services as usage_services
+
+logger = logging.getLogger(__name__)
 
 
 class UnableToChangeContract(Exception):
@@ -198,6 +206,11 @@ def take_over_delivered_services(
 # --- suspension (R-PAY-3, R-PAY-4, CGV art. 15) --------------------------------------------
 
 
+MAINTENANCE_NEEDS_PLANNED_END = (
+    "Indiquez la fin prévue de la maintenance : elle est annoncée au client."
+)
+
+
 @transaction.atomic
 def suspend_service(
     *,
@@ -206,31 +219,124 @@ def suspend_service(
     start_at: datetime,
     by: Any,
     customer_notice: str = "",
+    planned_end_at: datetime | None = None,
 ) -> Suspension:
     """Suspend a live service for one of the reasons of art. 15 (R-PAY-4).
 
-    The subscription keeps accruing (R-PAY-3). Planned maintenance needs the notice sent to the
-    customer. A service already suspended stays so and is held by one more suspension."""
+    The subscription keeps accruing (R-PAY-3). Planned maintenance needs its planned end and
+    the notice to the customer, e-mailed once the suspension is committed (CGV art. 15). A
+    service already suspended stays so and is held by one more suspension."""
     _staff(by)
     service = _locked(service)
     try:
         why = rules.SuspensionReason(reason)
     except ValueError as error:
         raise UnableToChangeContract(f"Motif de suspension inconnu : {reason}.") from error
-    if rules.suspension_requires_notice(reason=why) and not customer_notice.strip():
-        raise UnableToChangeContract(
-            "Une maintenance programmée doit être annoncée au client : saisissez l'avis."
-        )
+    if rules.suspension_requires_notice(reason=why):
+        if not customer_notice.strip():
+            raise UnableToChangeContract(
+                "Une maintenance programmée doit être annoncée au client : saisissez l'avis."
+            )
+        if planned_end_at is None:
+            raise UnableToChangeContract(MAINTENANCE_NEEDS_PLANNED_END)
+    if planned_end_at is not None and planned_end_at <= start_at:
+        raise UnableToChangeContract("La fin prévue doit suivre le début de la suspension.")
     if service.state != ServiceState.SUSPENDED:
         _change_state(service, rules.ServiceState.SUSPENDED)
         service.save(update_fields=["state"])
-    return Suspension.objects.create(
+    suspension = Suspension.objects.create(
         service=service,
         reason=why.value,
         start_at=start_at,
+        planned_end_at=planned_end_at,
         decided_by=by,
         customer_notice=customer_notice.strip(),
     )
+    if rules.suspension_requires_notice(reason=why):
+        _notify_after_commit(suspension.pk)
+    return suspension
+
+
+def _notify_after_commit(suspension_id: int) -> None:
+    """E-mail the notice once the suspension is committed; a failure here is recorded and
+    retried by `syres contracts maintenance-notices`, never undoing the suspension."""
+
+    def send() -> None:
+        try:
+            send_maintenance_notices(suspension_ids=[suspension_id])
+        except Exception:  # the suspension stands; the notice is caught up by the next run
+            logger.exception("maintenance notice of suspension %s failed", suspension_id)
+
+    transaction.on_commit(send)
+
+
+@dataclass
+class NoticeReport:
+    sent: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def send_maintenance_notices(
+    *, suspension_ids: Iterable[int] | None = None, at: datetime | None = None
+) -> NoticeReport:
+    """E-mail the notice of every planned maintenance not sent yet whose window is still open
+    at `at` (CGV art. 15): to the customer's billing address, over one SMTP connection.
+
+    Each suspension is claimed first (a conditional update: only one sender wins it), so a
+    notice is never sent twice, even by two processes; a failure releases the claim and is
+    recorded, and a later call sends it. A maintenance over (lifted, or past its planned end)
+    is no longer announced. Never raises for a delivery failure."""
+    now = _now(at)
+    pending = selectors.maintenance_notices_to_send(at=now)
+    if suspension_ids is not None:
+        pending = pending.filter(pk__in=list(suspension_ids))
+    ids = list(pending.values_list("pk", flat=True))
+    report = NoticeReport()
+    if not ids:
+        return report
+    tried: set[int] = set()
+    try:
+        with get_connection(fail_silently=False) as connection:
+            for suspension_id in ids:
+                tried.add(suspension_id)
+                _send_notice(connection, suspension_id, report=report, at=now)
+    except (smtplib.SMTPException, OSError) as error:
+        logger.error("maintenance notices: cannot reach the SMTP server (%s)", error)
+        untried = [pk for pk in ids if pk not in tried]
+        Suspension.objects.filter(pk__in=untried, notice_sent_at__isnull=True).update(
+            notice_error=_error_text(error)
+        )
+        report.failures.extend(f"suspension n° {pk} : {_error_text(error)}" for pk in untried)
+    return report
+
+
+def _error_text(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:300]
+
+
+def _send_notice(
+    connection: Any, suspension_id: int, *, report: NoticeReport, at: datetime
+) -> None:
+    message = maintenance_notice_email(
+        Suspension.objects.select_related("service__contract__customer").get(pk=suspension_id)
+    )
+    claimed = Suspension.objects.filter(
+        pk=suspension_id, notice_claimed_at__isnull=True, notice_sent_at__isnull=True
+    ).update(notice_claimed_at=at)
+    if not claimed:
+        return  # another sender has it, or sent it
+    try:
+        connection.send_messages([message])
+    except (smtplib.SMTPException, OSError) as error:
+        logger.warning("maintenance notice of suspension %s not sent (%s)", suspension_id, error)
+        Suspension.objects.filter(pk=suspension_id).update(
+            notice_claimed_at=None, notice_error=_error_text(error)
+        )
+        report.failures.append(f"suspension n° {suspension_id} : {_error_text(error)}")
+        return
+    # The claim stays: a sent notice is never picked again.
+    Suspension.objects.filter(pk=suspension_id).update(notice_sent_at=at, notice_error="")
+    report.sent += 1
 
 
 @transaction.atomic

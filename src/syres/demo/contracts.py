@@ -47,12 +47,14 @@ def load_contracts_demo(*, by: Any, echo: Echo) -> None:
         live = list(selectors.open_services_of(fromagerie))
         access = next((s for s in live if s.kind == "internet_access"), None)
         if access is not None and not selectors.suspensions_of(access).exists():
-            # Planned maintenance (CGV art. 15): announced, then lifted.
+            # Planned maintenance (CGV art. 15): announced, then lifted. Its window is over, so
+            # no notice is e-mailed from the demo.
             night = today - timedelta(days=6)
             maintenance = services.suspend_service(
                 service=access,
                 reason="maintenance",
                 start_at=_at(night, 22),
+                planned_end_at=_at(night, 23),
                 by=by,
                 customer_notice=(
                     f"Maintenance du réseau de collecte le {night:%d/%m/%Y} de 22 h à 23 h : "

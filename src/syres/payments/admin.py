@@ -140,8 +140,16 @@ class SuspendForm(forms.Form):
         ],
     )
     note = forms.CharField(label="faits constatés", widget=forms.Textarea)
+    start_at = forms.DateTimeField(
+        label="début (jj/mm/aaaa hh:mm, heure de Paris ; vide : maintenant)", required=False
+    )
+    planned_end_at = forms.DateTimeField(
+        label="fin prévue (maintenance, jj/mm/aaaa hh:mm)", required=False
+    )
     customer_notice = forms.CharField(
-        label="avis au client (maintenance)", widget=forms.Textarea, required=False
+        label="avis au client (maintenance, envoyé par e-mail)",
+        widget=forms.Textarea,
+        required=False,
     )
 
 
@@ -330,6 +338,8 @@ class PaymentAdmin(_ReadOnly, _Admin):
                 service_ids=ids,
                 reason=data["reason"],
                 note=data["note"],
+                start_at=data["start_at"],
+                planned_end_at=data["planned_end_at"],
                 customer_notice=data["customer_notice"],
                 by=request.user,
             )

@@ -962,6 +962,7 @@ def _suspend(
     start_at: datetime,
     by: Any,
     customer_notice: str = "",
+    planned_end_at: datetime | None = None,
 ) -> NetworkAction | None:
     ids = []
     suspension_ids = []
@@ -977,6 +978,7 @@ def _suspend(
                 start_at=start_at,
                 by=by,
                 customer_notice=customer_notice,
+                planned_end_at=planned_end_at,
             )
         except contract_services.UnableToChangeContract as error:
             raise UnableToRecordPayment(error.reason) from error
@@ -1008,10 +1010,12 @@ def suspend_services(
     by: Any,
     start_at: datetime | None = None,
     customer_notice: str = "",
+    planned_end_at: datetime | None = None,
 ) -> NetworkAction:
     """Suspend services for a reason of CGV art. 15 other than non-payment (R-PAY-4):
-    non-compliant use, substantial increase of communications, breach, maintenance. The
-    contracts app records the suspension; a *suspend* action is listed for staff."""
+    non-compliant use, substantial increase of communications, breach, maintenance (with its
+    planned end and the notice the contracts app e-mails to the customer). The contracts app
+    records the suspension; a *suspend* action is listed for staff."""
     _staff(by)
     start = _now(start_at)
     try:
@@ -1040,6 +1044,7 @@ def suspend_services(
         start_at=start,
         by=by,
         customer_notice=customer_notice,
+        planned_end_at=planned_end_at,
     )
     if action is None:
         raise UnableToRecordPayment("Aucun service à suspendre.")
