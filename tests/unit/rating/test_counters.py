@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +22,7 @@ def _reference(calls: TrunkCalls) -> dict[str, list[int]]:
         for name in (
             "new_number",
             "over_numbers",
+            "over_2h_s",
             "included_s",
             "over_time_s",
             "billable_s",
@@ -36,21 +38,27 @@ def _reference(calls: TrunkCalls) -> dict[str, list[int]]:
         over_of: dict[int, bool] = {}
         used = 0
         breached = False
+        line = int(calls.line[positions[0]])
+        cap = int(calls.cap_s[line])
         rows = [int(calls.order[p]) for p in positions]
         for i in rows:
             timed = 0
+            duration = int(calls.duration_s[i])
+            # R-SIP-2: beyond the one-call cap of the line's platform, if it has one.
+            over_2h = max(duration - cap, 0) if calls.eligible[i] and cap >= 0 else 0
+            out["over_2h_s"][i] = over_2h
             if calls.eligible[i]:
                 key = int(calls.number_key[i])
                 if key not in over_of:
                     # R-SIP-3: the (limit + 1)th distinct number and every later call to it.
-                    over_of[key] = len(over_of) + 1 > calls.limit_numbers[i]
+                    over_of[key] = len(over_of) + 1 > calls.limit_numbers[line]
                     out["new_number"][i] = 1
                 out["over_numbers"][i] = int(over_of[key])
                 if not over_of[key]:
-                    timed = int(calls.duration_s[i] - calls.over_2h_s[i])
+                    timed = duration - over_2h
             used += timed
             # R-SIP-4: the crossing call is split.
-            included = min(max(int(calls.limit_s[i]) - (used - timed), 0), timed)
+            included = min(max(int(calls.limit_s[line]) - (used - timed), 0), timed)
             out["included_s"][i] = included
             out["over_time_s"][i] = timed - included
             breached = breached or bool(out["over_numbers"][i]) or timed > included
@@ -77,32 +85,34 @@ def trunk_calls(draw: st.DrawFn) -> TrunkCalls:
     # Dense group numbers, as `_start_order` gives them.
     dense = {group: index for index, group in enumerate(sorted(set(groups)))}
     order = draw(st.permutations(list(range(n))))
-    limit_by_group = {g: draw(st.integers(1, 6)) for g in dense.values()}
-    limit_s_by_group = {g: draw(st.integers(0, 900)) for g in dense.values()}
+    # A line per line-month; two months of one line share it (and its limits).
+    lines = 3
+    line_of_group = {g: draw(st.integers(0, lines - 1)) for g in dense.values()}
 
     def column(strategy: st.SearchStrategy[int]) -> list[int]:
         return draw(st.lists(strategy, min_size=n, max_size=n))
 
-    group_of_row = [0] * n
-    for position, row in enumerate(order):
-        group_of_row[row] = dense[groups[position]]
     counted = column(st.integers(0, 1))
     eligible = [c and e for c, e in zip(counted, column(st.integers(0, 1)), strict=True)]
     duration = column(st.integers(1, 400))
-    over_2h = [min(o, d) for o, d in zip(column(st.integers(0, 100)), duration, strict=True)]
+
+    def per_line(strategy: st.SearchStrategy[int]) -> npt.NDArray[np.int64]:
+        return np.array(draw(st.lists(strategy, min_size=lines, max_size=lines)), dtype=np.int64)
+
     return TrunkCalls(
         order=np.array(order, dtype=np.uint32),
         group=np.array([dense[g] for g in groups], dtype=np.uint32),
+        line=np.array([line_of_group[dense[g]] for g in groups], dtype=np.int64),
         counted=np.array(counted, dtype=np.bool_),
         eligible=np.array(eligible, dtype=np.bool_),
         # Few keys, negative ones too (short numbers), so that numbers repeat and collide.
         number_key=np.array(column(st.integers(-5, 12)), dtype=np.int64) * (1 << 40),
         duration_s=np.array(duration, dtype=np.int64),
-        over_2h_s=np.array(over_2h, dtype=np.int64),
-        limit_numbers=np.array([limit_by_group[g] for g in group_of_row], dtype=np.int64),
-        limit_s=np.array([limit_s_by_group[g] for g in group_of_row], dtype=np.int64),
         unit_rate_micro=np.array(column(st.integers(0, 50_000)), dtype=np.int64),
         on_business_day=np.array(column(st.integers(0, 1)), dtype=np.bool_),
+        limit_numbers=per_line(st.integers(1, 6)),
+        limit_s=per_line(st.integers(0, 900)),
+        cap_s=per_line(st.sampled_from([-1, 0, 1, 60, 300])),
         short_call_max_s=30,
     )
 
@@ -110,7 +120,7 @@ def trunk_calls(draw: st.DrawFn) -> TrunkCalls:
 @settings(max_examples=150, deadline=None)
 @given(trunk_calls())
 def test_the_compiled_pass_reads_r_sip_3_to_6_as_a_plain_loop_does(calls: TrunkCalls) -> None:
-    """R-SIP-3, R-SIP-4, R-SIP-6: every per-call result and every line-month total."""
+    """R-SIP-2..4, R-SIP-6: every per-call result and every line-month total."""
     counters = count_trunk_calls(calls)
     expected = _reference(calls)
     for name, values in expected.items():
@@ -129,6 +139,7 @@ def test_the_compiled_pass_reads_r_sip_3_to_6_as_a_plain_loop_does(calls: TrunkC
             == counters.amount_if_retroactive_micro[rows].sum()
         )
         assert sums["over_numbers"][g] == counters.over_numbers[rows].any()
+        assert sums["over_2h"][g] == (counters.over_2h_s[rows] > 0).any()
 
 
 def test_more_distinct_numbers_than_a_table_slot_holds_alone_r_sip_3() -> None:
@@ -140,15 +151,16 @@ def test_more_distinct_numbers_than_a_table_slot_holds_alone_r_sip_3() -> None:
     calls = TrunkCalls(
         order=np.arange(n, dtype=np.uint32),
         group=np.zeros(n, dtype=np.uint32),
+        line=np.zeros(n, dtype=np.int64),
         counted=np.ones(n, dtype=np.bool_),
         eligible=np.ones(n, dtype=np.bool_),
         number_key=keys,
         duration_s=one * 60,
-        over_2h_s=one * 0,
-        limit_numbers=one * 300,
-        limit_s=one * 10**9,
         unit_rate_micro=one * 10_000,
         on_business_day=np.ones(n, dtype=np.bool_),
+        limit_numbers=np.array([300]),
+        limit_s=np.array([10**9]),
+        cap_s=np.array([-1]),
         short_call_max_s=5,
     )
     counters = count_trunk_calls(calls)

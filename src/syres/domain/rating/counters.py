@@ -63,20 +63,22 @@ _GOLDEN = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing: multiply, keep the
 
 @dataclass(frozen=True)
 class TrunkCalls:
-    """The inputs of the pass, one entry per call in the frame's order (`order` and `group`:
-    per position in start order, as `_start_order` gives them)."""
+    """The inputs of the pass: per call in the frame's order, except `order`, `group` and
+    `line` (per position in start order, as `_start_order` gives them); the limits per line
+    (indexed by `line`): they are read once per line-month, not carried by every call."""
 
     order: npt.NDArray[np.uint32]
     group: npt.NDArray[np.uint32]
+    line: Ints
     counted: Flags  # answered, outgoing, not an emergency number
     eligible: Flags  # counted, included by the platform, not forwarded (R-SIP-1)
     number_key: Ints  # the distinct-number key of the callee (R-SIP-3)
     duration_s: Ints
-    over_2h_s: Ints  # seconds beyond the one-call cap (R-SIP-2)
-    limit_numbers: Ints
-    limit_s: Ints
     unit_rate_micro: Ints  # per started minute
     on_business_day: Flags
+    limit_numbers: Ints  # per line (R-SIP-3)
+    limit_s: Ints  # per line (R-SIP-4)
+    cap_s: Ints  # per line: the one-call cap (R-SIP-2), -1 for none
     short_call_max_s: int
 
 
@@ -86,6 +88,7 @@ class TrunkCounters:
 
     new_number: Flags
     over_numbers: Flags
+    over_2h_s: Ints  # seconds beyond the one-call cap (R-SIP-2)
     included_s: Ints
     over_time_s: Ints
     billable_s: Ints
@@ -103,15 +106,16 @@ def load_compiled() -> None:
         TrunkCalls(
             order=np.zeros(1, dtype=np.uint32),
             group=np.zeros(1, dtype=np.uint32),
+            line=one,
             counted=one.astype(np.bool_),
             eligible=one.astype(np.bool_),
             number_key=one,
             duration_s=one,
-            over_2h_s=one,
-            limit_numbers=one,
-            limit_s=one,
             unit_rate_micro=one,
             on_business_day=one.astype(np.bool_),
+            limit_numbers=one,
+            limit_s=one,
+            cap_s=one,
             short_call_max_s=0,
         )
     )
@@ -145,6 +149,7 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     out = TrunkCounters(
         new_number=flag(),
         over_numbers=flag(),
+        over_2h_s=count(),
         included_s=count(),
         over_time_s=count(),
         billable_s=count(),
@@ -156,18 +161,20 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     if n:
         _compiled()(
             np.ascontiguousarray(calls.group, dtype=np.int64),
+            np.ascontiguousarray(calls.line, dtype=np.int64),
             sorted_flags(calls.counted),
             sorted_flags(calls.eligible),
             sorted_ints(calls.number_key),
             sorted_ints(calls.duration_s),
-            sorted_ints(calls.over_2h_s),
-            sorted_ints(calls.limit_numbers),
-            sorted_ints(calls.limit_s),
             sorted_ints(calls.unit_rate_micro),
             sorted_flags(calls.on_business_day),
+            np.ascontiguousarray(calls.limit_numbers, dtype=np.int64),
+            np.ascontiguousarray(calls.limit_s, dtype=np.int64),
+            np.ascontiguousarray(calls.cap_s, dtype=np.int64),
             calls.short_call_max_s,
             out.new_number,
             out.over_numbers,
+            out.over_2h_s,
             out.included_s,
             out.over_time_s,
             out.billable_s,
@@ -189,6 +196,7 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     return TrunkCounters(
         new_number=back(out.new_number),
         over_numbers=back(out.over_numbers),
+        over_2h_s=back(out.over_2h_s),
         included_s=back(out.included_s),
         over_time_s=back(out.over_time_s),
         billable_s=back(out.billable_s),
@@ -201,18 +209,20 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
 
 def _count(
     group: Ints,
+    line: Ints,
     counted: Flags,
     eligible: Flags,
     number_key: Ints,
     duration_s: Ints,
-    over_2h_s: Ints,
-    limit_numbers: Ints,
-    limit_s: Ints,
     unit_rate: Ints,
     on_business_day: Flags,
+    limit_numbers_of_line: Ints,
+    limit_s_of_line: Ints,
+    cap_s_of_line: Ints,
     short_call_max_s: int,
     new_number: Flags,
     over_numbers: Flags,
+    over_2h_s: Ints,
     included_s: Ints,
     over_time_s: Ints,
     billable_s: Ints,
@@ -247,12 +257,18 @@ def _count(
             end += 1
         row = sums[g]
         row[_FIRST_ROW] = start  # a position in start order, made a frame row by the caller
+        of_line = line[start]
+        limit_numbers = limit_numbers_of_line[of_line]
+        limit_s = limit_s_of_line[of_line]
+        cap_s = cap_s_of_line[of_line]
         numbers = 0
         used = 0
         breached = False
         for i in range(start, end):
             d = duration_s[i]
             timed = 0
+            # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
+            over_2h_s[i] = max(d - cap_s, 0) if eligible[i] and cap_s >= 0 else 0
             if eligible[i]:
                 key = number_key[i]
                 slot = np.int64((np.uint64(key) * _GOLDEN) >> shift)
@@ -264,14 +280,14 @@ def _count(
                     numbers += 1
                     stamps[slot] = g
                     keys[slot] = key
-                    over_of_key[slot] = numbers > limit_numbers[i]
+                    over_of_key[slot] = numbers > limit_numbers
                     new_number[i] = True
                 over_numbers[i] = over_of_key[slot]
                 if not over_of_key[slot]:
                     timed = d - over_2h_s[i]
             used += timed
             # R-SIP-4: the call that crosses the monthly time limit is split.
-            included = min(max(limit_s[i] - (used - timed), 0), timed)
+            included = min(max(limit_s - (used - timed), 0), timed)
             included_s[i] = included
             over_time_s[i] = timed - included
             breached = breached or over_numbers[i] or timed > included

@@ -270,7 +270,7 @@ def rate_usage(
     nothing = not (voice_ok.height or mobile_ok.height)
     if voice_ok.height or nothing:
         voice_rated, voice_sums, voice_rejected_more = _rate_trunks(
-            voice_ok, classes=classes, terms=terms, business=business
+            voice_ok, lines=trunk_lines, classes=classes, terms=terms, business=business
         )
         rated_parts.append(voice_rated)
         sums.append(voice_sums)
@@ -499,7 +499,7 @@ def _paris_days(starts: pl.Series) -> pl.DataFrame:
 
 def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
     """The narrow sort keys of SPEC §5.2 (line, month, start, ties by call id), sorted, with
-    `_idx` (the row in `frame`) and `g`, a number per line-month in sorted order.
+    `_idx` (the row in `frame`), `g`, a number per line-month in sorted order, and `line_idx`.
 
     Line, month and start are packed into one 64-bit key when they fit (they do for any real
     month), so that the sort compares one integer instead of four columns.
@@ -514,7 +514,7 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
         start_us=pl.col("start").dt.epoch("us"),
     )
     if narrow.height == 0:
-        return narrow.with_columns(g=pl.lit(0, dtype=pl.UInt32))
+        return narrow.with_columns(g=pl.lit(0, dtype=pl.UInt32), line_idx=pl.col("group"))
     low = int(narrow.get_column("start_us").min())  # type: ignore[arg-type]
     span_bits = (int(narrow.get_column("start_us").max()) - low).bit_length() + 1  # type: ignore[arg-type]
     group_bits = int(narrow.get_column("group").max()).bit_length() + 1  # type: ignore[arg-type]
@@ -522,7 +522,9 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
         return (
             narrow.with_columns(rid_rank=frame.get_column("record_id").rank("ordinal"))
             .sort("group", "start_us", "rid_rank")
-            .with_columns(g=pl.col("group").rle_id())
+            .with_columns(
+                g=pl.col("group").rle_id(), line_idx=pl.col("group") // max(len(periods), 1)
+            )
         )
     starts = narrow.get_column("start_us")
     row_bits = max(narrow.height - 1, 1).bit_length()
@@ -557,7 +559,9 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
                 tied.get_column("_pos"), ordered.get_column("_idx")
             )
         )
-    return narrow.with_columns(g=pl.col("group").rle_id())
+    return narrow.with_columns(
+        g=pl.col("group").rle_id(), line_idx=pl.col("group") // max(len(periods), 1)
+    )
 
 
 def _with_period_and_group(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
@@ -653,6 +657,7 @@ def _with_trunk_limits(lines: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
 def _rate_trunks(
     calls: pl.DataFrame,
     *,
+    lines: pl.DataFrame,
     classes: pl.DataFrame,
     terms: Terms,
     business: pl.Series,
@@ -694,10 +699,6 @@ def _rate_trunks(
         eligible=pl.col("counted") & pl.col("included") & ~pl.col("forwarded"),
     )
     calls = calls.with_columns(
-        # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
-        over_2h_s=pl.when(pl.col("eligible") & pl.col("cap_s").is_not_null())
-        .then((d - pl.col("cap_s")).clip(lower_bound=0))
-        .otherwise(0),
         # Only a counted call has a rate (not an incoming, unanswered or emergency one).
         unit_rate_micro=pl.when(pl.col("counted")).then(pl.col("rate_micro")).otherwise(0),
     )
@@ -707,25 +708,29 @@ def _rate_trunks(
         "eligible",
         pl.col("number_key").fill_null(0),
         d,
-        "over_2h_s",
-        pl.col("limit_numbers").fill_null(0),
-        pl.col("limit_s").fill_null(0),
         pl.col("unit_rate_micro").fill_null(0),
         pl.col("on_business_day").fill_null(False),
+    )
+    # The limits of each line, by its number (`line_idx`, the row of `lines`).
+    limits = lines.sort("line_idx").select(
+        pl.col("limit_numbers").fill_null(0),
+        pl.col("limit_s").fill_null(0),
+        pl.col("cap_s").fill_null(-1),
     )
     counters = count_trunk_calls(
         TrunkCalls(
             order=order.get_column("_idx").to_numpy(),
             group=order.get_column("g").to_numpy(),
+            line=order.get_column("line_idx").to_numpy(),
             counted=inputs.get_column("counted").to_numpy(),
             eligible=inputs.get_column("eligible").to_numpy(),
             number_key=inputs.get_column("number_key").to_numpy(),
             duration_s=inputs.get_column("duration_s").to_numpy(),
-            over_2h_s=inputs.get_column("over_2h_s").to_numpy(),
-            limit_numbers=inputs.get_column("limit_numbers").to_numpy(),
-            limit_s=inputs.get_column("limit_s").to_numpy(),
             unit_rate_micro=inputs.get_column("unit_rate_micro").to_numpy(),
             on_business_day=inputs.get_column("on_business_day").to_numpy(),
+            limit_numbers=limits.get_column("limit_numbers").to_numpy(),
+            limit_s=limits.get_column("limit_s").to_numpy(),
+            cap_s=limits.get_column("cap_s").to_numpy(),
             short_call_max_s=terms.rating.call_centre.short_call_max_seconds,
         )
     )
@@ -733,6 +738,7 @@ def _rate_trunks(
     calls = calls.with_columns(
         new_number=pl.Series(counters.new_number),
         over_numbers=pl.Series(counters.over_numbers),
+        over_2h_s=pl.Series(counters.over_2h_s),
         included_s=pl.Series(counters.included_s),
         over_time_s=pl.Series(counters.over_time_s),
         billable_s=pl.Series(counters.billable_s),
