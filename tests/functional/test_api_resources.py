@@ -149,3 +149,45 @@ def test_a_future_payment_is_refused_with_the_reason(api: Client, alpha: PortalC
     )
     assert response.status_code == 422
     assert response.json() == {"detail": "La date de réception ne peut être future."}
+
+
+def test_orders_are_filtered_by_a_known_state_and_an_unknown_one_is_refused(
+    api: Client,
+) -> None:
+    """R-ORD-*: the states are those of the domain; another is invalid (422), not looked for."""
+    assert api.get("/api/v1/orders", {"state": "delivered"}).status_code == 200
+    assert api.get("/api/v1/orders", {"state": ""}).status_code == 200
+    refused = api.get("/api/v1/orders", {"state": "livrée"})
+    assert refused.status_code == 422
+    assert "state" in str(refused.json()["detail"])
+    spec = api.get("/api/openapi.json").json()["paths"]["/api/v1/orders"]["get"]
+    state = next(p for p in spec["parameters"] if p["name"] == "state")
+    assert "delivered" in state["schema"]["pattern"]
+
+
+def test_text_with_a_nul_character_is_refused_where_it_is(
+    api: Client, alpha: PortalCustomer
+) -> None:
+    """PostgreSQL cannot hold U+0000: a query parameter or a JSON field that has one is
+    refused as invalid (422) with its place, before any view (it was a server error)."""
+    searched = api.get("/api/v1/customers", {"q": "Alpha\x00"})
+    assert searched.status_code == 422
+    assert searched.json() == {"detail": "caractère nul (U+0000) refusé : paramètre 'q'"}
+    assert api.get("/api/v1/orders", {"state": "\x00"}).status_code == 422
+    paid = api.post(
+        "/api/v1/payments",
+        {
+            "customer_id": alpha.customer.pk,
+            "method": "cheque",
+            "amount": "10.00",
+            "received_on": str(timezone.localdate()),
+            "reference": "CHQ \x00 1",
+        },
+        content_type="application/json",
+    )
+    assert paid.status_code == 422
+    assert paid.json()["detail"] == "caractère nul (U+0000) refusé : corps.reference"
+    upload = SimpleUploadedFile("voice.csv", HEADER.encode())
+    imported = api.post("/api/v1/usage/imports", {"month": "2026-03\x00", "files": [upload]})
+    assert imported.json() == {"detail": "caractère nul (U+0000) refusé : champ 'month'"}
+    assert api.get("/api/v1/payments", {"customer_id": alpha.customer.pk}).json()["count"] == 0

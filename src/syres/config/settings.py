@@ -81,6 +81,8 @@ MIDDLEWARE = [
     # R-SEC-1: first login and monthly expiry send the user to the password change page.
     "syres.accounts.middleware.PasswordPolicyMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Text with U+0000 cannot reach PostgreSQL: refused (422) before any API view.
+    "syres.api.middleware.RejectNullCharacters",
 ]
 
 ROOT_URLCONF = "syres.config.urls"

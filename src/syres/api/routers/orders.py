@@ -2,17 +2,24 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from syres.api.auth import TokenAuth
 from syres.api.routers.ids import Id, QueryId
+from syres.domain.orders import STATE_LABELS
 from syres.orders import selectors as orders
 
 router = Router(tags=["commandes"])
+# The states of an order (R-ORD-*), from the domain: an unknown one is refused (422), not
+# looked for.
+StateText = Annotated[
+    str,
+    Query(pattern=f"^({'|'.join(STATE_LABELS)})?$", description=", ".join(STATE_LABELS)),
+]
 
 
 class OrderLineOut(Schema):
@@ -69,7 +76,7 @@ def _order_out(order: Any) -> dict[str, Any]:
 )
 @paginate(LimitOffsetPagination)
 def list_orders(
-    request: HttpRequest, customer_id: QueryId | None = None, state: str = ""
+    request: HttpRequest, customer_id: QueryId | None = None, state: StateText = ""
 ) -> list[OrderOut]:
     found = orders.list_orders(customer_id=customer_id)
     if state:
