@@ -201,34 +201,25 @@ class SuspensionAdmin(_Admin):
         kwargs["form"] = ResumeForm if obj is not None else SuspensionForm
         return super().get_form(request, obj, change=change, **kwargs)
 
+    # What a recorded suspension shows and no longer changes; only lifting it (`end_at`) does.
+    recorded = (
+        "service",
+        "reason",
+        "start_at",
+        "planned_end_at",
+        "decided_by",
+        "customer_notice",
+        "notice_sent_at",
+        "notice_error",
+    )
+
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return ("service", "reason", "start_at", "planned_end_at", "customer_notice")
-        return (
-            "service",
-            "reason",
-            "start_at",
-            "planned_end_at",
-            "decided_by",
-            "customer_notice",
-            "notice_sent_at",
-            "notice_error",
-            "end_at",
-        )
+        return (*self.recorded, "end_at")
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        if obj is None:
-            return ()
-        return (
-            "service",
-            "reason",
-            "start_at",
-            "planned_end_at",
-            "decided_by",
-            "customer_notice",
-            "notice_sent_at",
-            "notice_error",
-        )
+        return () if obj is None else self.recorded
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A lifted suspension never changes.
