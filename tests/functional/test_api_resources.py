@@ -3,6 +3,7 @@ documents, usage import and rated summaries; every list paginated, every error J
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -174,6 +175,8 @@ def test_text_with_a_nul_character_is_refused_where_it_is(
     assert searched.status_code == 422
     assert searched.json() == {"detail": "caractère nul (U+0000) refusé : paramètre 'q'"}
     assert api.get("/api/v1/orders", {"state": "\x00"}).status_code == 422
+    # Served below a prefix (`SCRIPT_NAME`), the API is still guarded.
+    assert api.get("/api/v1/customers", {"q": "\x00"}, SCRIPT_NAME="/syres").status_code == 422
     paid = api.post(
         "/api/v1/payments",
         {
@@ -187,6 +190,11 @@ def test_text_with_a_nul_character_is_refused_where_it_is(
     )
     assert paid.status_code == 422
     assert paid.json()["detail"] == "caractère nul (U+0000) refusé : corps.reference"
+    # The API reads any body but a multipart form as JSON, whatever its declared type.
+    body = json.dumps({"customer_id": alpha.customer.pk, "reference": "CHQ \x00 1"})
+    for declared in ("text/plain", "application/x-www-form-urlencoded", ""):
+        sent = api.post("/api/v1/payments", body, content_type=declared)
+        assert sent.json() == {"detail": "caractère nul (U+0000) refusé : corps.reference"}
     upload = SimpleUploadedFile("voice.csv", HEADER.encode())
     imported = api.post("/api/v1/usage/imports", {"month": "2026-03\x00", "files": [upload]})
     assert imported.json() == {"detail": "caractère nul (U+0000) refusé : champ 'month'"}

@@ -23,7 +23,7 @@ class RejectNullCharacters:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(API_PREFIX):
+        if request.path_info.startswith(API_PREFIX):  # (the path below any script prefix)
             where = _null_character_in(request)
             if where is not None:
                 detail = f"caractère nul (U+0000) refusé : {where}"
@@ -35,15 +35,25 @@ def _null_character_in(request: HttpRequest) -> str | None:
     for name, values in request.GET.lists():
         if NUL in name or any(NUL in value for value in values):
             return f"paramètre {name!r}"
-    if request.content_type == "application/json" and request.body:
+    if request.content_type == "multipart/form-data":  # fields and files: the body stays unread
+        return _in_form(request)
+    if request.body:
+        # The API reads any other body as JSON, whatever its declared type: so is it read here.
         try:
-            return _in_json(json.loads(request.body), "corps")
+            found = _in_json(json.loads(request.body), "corps")
         except ValueError:
-            return None  # not JSON: the API says what is wrong with it
-    if request.method == "POST":
-        for name, values in request.POST.lists():
-            if NUL in name or any(NUL in value for value in values):
-                return f"champ {name!r}"
+            found = None  # not JSON: the API says what is wrong with it
+        if found is not None:
+            return found
+    if request.content_type == "application/x-www-form-urlencoded":
+        return _in_form(request)
+    return None
+
+
+def _in_form(request: HttpRequest) -> str | None:
+    for name, values in request.POST.lists():
+        if NUL in name or any(NUL in value for value in values):
+            return f"champ {name!r}"
     return None
 
 
