@@ -79,7 +79,11 @@ def test_overseas_departments_are_national_with_their_own_region_r_dest_1(
     assert phonenumbers.region_code_for_number(parsed) == region
 
 
-@pytest.mark.parametrize("callee", ["abc", "", "12", "+999123456", "0012", "01234"])
+@pytest.mark.parametrize(
+    "callee",
+    # Other digits than ASCII ones (Arabic-Indic here) are in no numbering plan.
+    ["abc", "", "12", "+999123456", "0012", "01234", "+44 2٠794601234", "01٢3456789", "3٦46"],
+)
 def test_a_callee_that_is_no_number_is_invalid(terms: Terms, callee: str) -> None:
     assert classify(terms, callee)[callee][0] == C.INVALID.value
 

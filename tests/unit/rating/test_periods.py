@@ -10,7 +10,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syres.domain.rating.engine import _with_period
+from syres.domain.rating.engine import _start_order, _with_period
 
 PARIS = ZoneInfo("Europe/Paris")
 # Summer time starts and ends, and month ends, of two years: the instants around them (to the
@@ -63,4 +63,42 @@ def test_the_month_and_business_day_are_those_of_paris(
     ]
     assert dated.get_column("on_business_day").to_list() == [
         None if day is None else day.isoweekday() in business_weekdays for day in local
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 4095),  # the line's number
+            st.integers(0, 1200),  # its month (any distinct keys: only their order matters)
+            st.integers(0, 2**40) | st.integers(2**55, 2**56),  # µs: a span too wide to pack
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_the_start_order_gives_each_position_its_line(rows: list[tuple[int, int, int]]) -> None:
+    """SPEC §5.2: calls in line, month and start order, each line-month numbered, and each
+    position with its own line (the pass reads the line's limits by it), on the packed sort
+    key and on the wide one alike."""
+    frame = pl.DataFrame(
+        {
+            "line_idx": [line for line, _, _ in rows],
+            "period_key": [month for _, month, _ in rows],
+            "start": [datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
+                      for _, _, us in rows],
+            "record_id": [str(n) for n in range(len(rows))],
+        },
+        schema_overrides={"line_idx": pl.UInt32, "start": pl.Datetime("us", "UTC")},
+    )  # fmt: skip
+    order = _start_order(frame)
+    positions = order.get_column("_idx").to_list()
+    assert sorted(positions) == list(range(len(rows)))
+    assert order.get_column("line_idx").to_list() == [rows[p][0] for p in positions]
+    keys = [(rows[p][0], rows[p][1], rows[p][2], p) for p in positions]
+    assert [key[:3] for key in keys] == sorted(key[:3] for key in keys)
+    line_months = [key[:2] for key in keys]
+    assert order.get_column("g").to_list() == [
+        sorted(set(line_months)).index(line_month) for line_month in line_months
     ]

@@ -347,6 +347,67 @@ def test_decimal_columns_are_exactly_the_micro_euros(terms: Terms) -> None:
 
 
 def test_an_amount_beyond_the_decimal_column_is_refused() -> None:
-    for beyond in (10**18, -(10**18)):
+    for beyond in (10**18, -(10**18), -(2**63), 2**63 - 1):
         with pytest.raises(UnableToRateUsage, match="montant hors limites"):
             micro_to_decimal(pl.Series("amount", [1, beyond]))
+
+
+# Three lines of different platforms, the first without calls: each line-month must get its own
+# line's limits (R-SIP-2..4), whatever the order of the lines and the months.
+MIXED_LINES = [("IDLE", "sewan", 3), ("W", "wazo", 1), ("S", "sewan", 2)]
+
+
+def test_each_line_month_gets_its_own_lines_limits_r_sip_2_to_4(terms: Terms) -> None:
+    april = datetime(2026, 4, 6, 9, 0, tzinfo=PARIS)
+    calls = [call(f"w{i:03d}", fr(i), 60, line="W", minute=i) for i in range(1, 201)]
+    calls += [call(f"s{i:03d}", fr(i), 60, line="S", minute=i) for i in range(1, 201)]
+    calls += [
+        call("w-long", fr(1), 9000, line="W", minute=500),
+        call("s-long", fr(1), 9000, line="S", minute=500),
+        call("w-april", fr(900), 60, line="W", start=april),
+    ]
+    rated = by_id(rate(terms, calls=calls, lines=MIXED_LINES))
+    # WAZO, one licence: 199 numbers, then the 200th is out; SEWAN, two channels: 600.
+    assert rated["w199"]["reason"] == ""
+    assert rated["w200"]["reason"] == "over_numbers"
+    assert rated["s200"]["reason"] == ""
+    # The two-hour cap is WAZO's, not SEWAN's.
+    assert (rated["w-long"]["billable_s"], rated["w-long"]["reason"]) == (1800, "over_2h")
+    assert (rated["s-long"]["billable_s"], rated["s-long"]["reason"]) == (0, "")
+    # A new month starts again from nothing.
+    assert (rated["w-april"]["billable_s"], rated["w-april"]["reason"]) == (0, "")
+
+
+def test_line_months_decades_apart_get_their_lines_limits_r_sip_2(terms: Terms) -> None:
+    """Starts 44 years apart do not fit the packed sort key: the wide sort gives each call its
+    line's cap all the same."""
+    later = datetime(2070, 3, 3, 9, 0, tzinfo=PARIS)
+    calls = [
+        call("w-now", fr(1), 9000, line="W"),
+        call("s-now", fr(1), 9000, line="S"),
+        call("w-later", fr(1), 9000, line="W", start=later),
+        call("s-later", fr(1), 9000, line="S", start=later),
+    ]
+    rated = by_id(rate(terms, calls=calls, lines=MIXED_LINES))
+    assert [rated[c]["billable_s"] for c in ("w-now", "s-now", "w-later", "s-later")] == [
+        1800,
+        0,
+        1800,
+        0,
+    ]
+
+
+def test_a_record_beyond_a_month_or_a_petabyte_is_rejected_not_rated(terms: Terms) -> None:
+    """Such a record is an export error, and its amount would overflow the integer micro-euros
+    (a CDR of 13.8 × 10¹⁵ s was billed 0.61 €)."""
+    calls = [call("ok", fr(1), 31 * 24 * 3600), call("huge", "+8613912345678", 13835058055282620)]
+    data = {**usage("big", "data", nbytes=10**15 + 1), "callee": None}
+    result = rate(
+        terms, calls=calls, mobile=[data], lines=[("T1", "sewan", 1), ("M1", "mobile", 1)]
+    )
+    assert result.rated["record_id"].to_list() == ["ok"]
+    reasons = dict(zip(result.rejected["record_id"], result.rejected["reason"], strict=True))
+    assert reasons == {
+        "huge": "durée hors limites (plus de 31 jours)",
+        "big": "volume hors limites (plus de 1 Po)",
+    }

@@ -122,7 +122,7 @@ def load_compiled() -> None:
 
 
 def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
-    """R-SIP-3..6 for every call, in one pass over each line-month in start order.
+    """R-SIP-2..6 for every call, in one pass over each line-month in start order.
 
     The inputs are put in start order first and the results back in frame order after, one
     array at a time: the pass then reads and writes memory in sequence (reaching each call's

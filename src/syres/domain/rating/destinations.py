@@ -203,6 +203,8 @@ def national_number_key(callee: pl.Expr) -> pl.Expr:
     return pl.when(plain & (digits >= 100_000_000)).then(digits)
 
 
+# Digits are ASCII `[0-9]` in every pattern here: Polars' `\d` takes any Unicode digit (`٢`),
+# which no numbering plan has and an integer cast refuses.
 def _clean(callee: pl.Expr) -> pl.Expr:
     return callee.str.replace_all(r"[\s.\-()/]", "")
 
@@ -235,15 +237,15 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
         .unique()
         .with_columns(clean=_clean(pl.col("callee")).fill_null(""))
         .with_columns(
-            digits=pl.when(pl.col("clean").str.contains(r"^\+\d{6,15}$"))
+            digits=pl.when(pl.col("clean").str.contains(r"^\+[0-9]{6,15}$"))
             .then(pl.col("clean").str.slice(1))
-            .when(pl.col("clean").str.contains(r"^00\d{6,15}$"))
+            .when(pl.col("clean").str.contains(r"^00[0-9]{6,15}$"))
             .then(pl.col("clean").str.slice(2))
-            .when(pl.col("clean").str.contains(r"^0[1-9]\d{8}$"))
+            .when(pl.col("clean").str.contains(r"^0[1-9][0-9]{8}$"))
             .then(pl.lit(str(home_code)) + pl.col("clean").str.slice(1))
-            .when(pl.col("clean").str.contains(r"^[1-9]\d{7,14}$"))
+            .when(pl.col("clean").str.contains(r"^[1-9][0-9]{7,14}$"))
             .then(pl.col("clean")),
-            short=pl.when(pl.col("clean").str.contains(r"^[1-9]\d{1,5}$")).then(pl.col("clean")),
+            short=pl.when(pl.col("clean").str.contains(r"^[1-9][0-9]{1,5}$")).then(pl.col("clean")),
         )
     )
     short = _classify_short(base.filter(pl.col("short").is_not_null()), terms=terms)
@@ -295,13 +297,13 @@ def _classify_short(frame: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
     number = pl.col("short")
     emergency = number.is_in(list(rating.emergency_numbers))
     for prefix in rating.emergency_prefixes:
-        emergency = emergency | number.str.contains(f"^{prefix}\\d{{3}}$")
+        emergency = emergency | number.str.contains(f"^{prefix}[0-9]{{3}}$")
     cls = (
         pl.when(emergency)
         .then(pl.lit(DestinationClass.EMERGENCY.value))
-        .when(number.str.contains(r"^118\d{3}$"))
+        .when(number.str.contains(r"^118[0-9]{3}$"))
         .then(pl.lit(DestinationClass.DIRECTORY.value))
-        .when(number.str.contains(r"^3\d{3}$"))
+        .when(number.str.contains(r"^3[0-9]{3}$"))
         .then(pl.lit(DestinationClass.SHORT_NUMBER.value))
         .otherwise(pl.lit(DestinationClass.INVALID.value))
     )
@@ -465,11 +467,11 @@ def _classify_home(
 
 def _with_rates(frame: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
     """The per-minute rate of each destination (R-DEST-2, R-DEST-4), integer micro-euros."""
-    return by_class_and_region(frame, lambda pairs: _rated_pairs(pairs, terms=terms))
+    return by_class_and_region(frame, columns_of=lambda pairs: _rated_pairs(pairs, terms=terms))
 
 
 def by_class_and_region(
-    frame: pl.DataFrame, columns_of: Callable[[pl.DataFrame], pl.DataFrame]
+    frame: pl.DataFrame, *, columns_of: Callable[[pl.DataFrame], pl.DataFrame]
 ) -> pl.DataFrame:
     """`frame` with the columns that `columns_of` adds to its distinct (destination class,
     region) pairs: what depends on those alone is computed once per pair (a few dozen), not

@@ -59,6 +59,10 @@ UNITS = pl.Enum(["minute", "sms", "mb"])
 MOBILE = "mobile"
 HOME_ZONE = "home"
 BYTES_PER_MB = 1_048_576  # SPEC R-MOB-3: 1 Mo = 1,048,576 bytes
+# One record beyond these is an export error (a call of a month, a petabyte session), and its
+# amount could overflow the 64-bit integer micro-euros: it is rejected, not rated.
+MAX_RECORD_SECONDS = 31 * 24 * 3600
+MAX_RECORD_BYTES = 10**15
 PARIS = "Europe/Paris"
 PARIS_ZONE = ZoneInfo(PARIS)
 
@@ -161,7 +165,6 @@ class RatingResult:
 
 # Decimal(18, 6) holds up to 999 999 999 999.999999 €; it is stored as a 64-bit integer in
 # Parquet.
-MICRO_DECIMAL = pl.Decimal(18, 6)
 _MICRO_LIMIT = 10**18  # exclusive: 18 digits
 
 
@@ -174,11 +177,12 @@ def micro_to_decimal(micro: pl.Series) -> pl.Series:
     by a million in 128-bit decimals took three times as long (1 s of a run of 11 M records).
     """
     ints = micro.cast(pl.Int64)
-    largest = ints.abs().max()
-    if isinstance(largest, int) and largest >= _MICRO_LIMIT:
-        raise UnableToRateUsage(
-            f"montant hors limites ({micro.name} : {largest} millionièmes d'euro)"
-        )
+    # (Not `abs()`: the absolute value of the smallest 64-bit integer wraps around.)
+    for extreme in (ints.min(), ints.max()):
+        if isinstance(extreme, int) and not -_MICRO_LIMIT < extreme < _MICRO_LIMIT:
+            raise UnableToRateUsage(
+                f"montant hors limites ({micro.name} : {extreme} millionièmes d'euro)"
+            )
     widened = ints.to_arrow().cast(pa.decimal128(19, 0))
     as_euros = pa.Array.from_buffers(
         pa.decimal128(18, 6),
@@ -389,10 +393,11 @@ def _rejects(frame: pl.DataFrame, reason: pl.Expr) -> pl.DataFrame:
 def _accepted(
     records: pl.DataFrame, *, lines: pl.DataFrame, kind_of_line: str
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Drop (into `rejected`) records without an id or a start, duplicates, and records of
-    unknown or wrong-kind lines."""
+    """Drop (into `rejected`) records without an id or a start, records beyond a month or a
+    petabyte, duplicates, and records of unknown or wrong-kind lines."""
     records = _with_joined(records, lines, on="line")
     duplicate = pl.lit(_repeated_ids(records))
+    too_large = pl.col("bytes") > MAX_RECORD_BYTES if "bytes" in records.columns else pl.lit(False)
     if kind_of_line == "mobile":
         wrong_kind = pl.col("platform").is_not_null() & (pl.col("platform") != MOBILE)
         wrong_text = "ligne de trunk SIP dans un fichier mobile"
@@ -404,6 +409,10 @@ def _accepted(
         .then(pl.lit("identifiant d'enregistrement manquant"))
         .when(pl.col("start").is_null())
         .then(pl.lit("date de début manquante"))
+        .when(pl.col("duration_s") > MAX_RECORD_SECONDS)
+        .then(pl.lit("durée hors limites (plus de 31 jours)"))
+        .when(too_large)
+        .then(pl.lit("volume hors limites (plus de 1 Po)"))
         .when(duplicate)
         .then(pl.lit("doublon : enregistrement ") + pl.col("record_id") + pl.lit(" déjà lu"))
         .when(pl.col("platform").is_null())
@@ -580,7 +589,7 @@ def _with_platform_inclusion(classes: pl.DataFrame, *, terms: Terms) -> pl.DataF
     once per destination class and region, not per number nor per record)."""
     return by_class_and_region(
         classes.with_columns(number_key=_number_key(classes)),
-        lambda pairs: pairs.with_columns(
+        columns_of=lambda pairs: pairs.with_columns(
             **{
                 f"included_{code}": included_for_platform(terms=terms, platform=code)
                 for code in SIP_PLATFORMS
@@ -597,7 +606,7 @@ def _number_key(classes: pl.DataFrame) -> pl.Series:
     if not without.any() or "callee" not in classes.columns:  # (numbers given by their key)
         return number
     digits = classes.filter(without).select(
-        -pl.col("callee").str.replace_all(r"\D", "").cast(pl.Int64, strict=False)
+        -pl.col("callee").str.replace_all(r"[^0-9]", "").cast(pl.Int64, strict=False)
     )
     return number.scatter(without.arg_true(), digits.to_series())
 
