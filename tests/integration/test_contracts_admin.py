@@ -152,6 +152,7 @@ def test_maintenance_without_a_notice_to_the_customer_is_refused(
     page = admin_client.get(f"/admin/contracts/suspension/{suspension.pk}/change/")
     assert page.status_code == 200
     assert "Avis envoyé le" in page.text
+    assert "Avis pris en charge le" in page.text  # a stuck claim is visible to staff
 
 
 def _logged_in(client: Client, *, username: str, roles: list[str]) -> Any:

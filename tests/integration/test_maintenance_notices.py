@@ -13,11 +13,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from django.core.mail.backends.smtp import EmailBackend
 from django.test import Client
 from django.utils import timezone
 
 from syres.cli.contracts import contracts_group
 from syres.contracts import selectors, services
+from syres.contracts.models import Suspension
 from syres.domain.periods import PARIS
 from tests.integration.customers_fixtures import at, company, staff_user
 from tests.integration.payments_fixtures import ftto
@@ -250,3 +252,142 @@ def test_staff_suspending_for_maintenance_from_the_payments_screen_email_the_not
     body = _body(message)
     assert f"Début : le {start:%d/%m/%Y} à 22:00" in body
     assert NOTICE in body
+
+
+def test_a_notice_that_cannot_be_written_is_recorded_and_the_batch_goes_on(
+    customer: Any,
+    staff: Any,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    """CGV art. 15: a label with a line break cannot go into the subject (a header injection);
+    that notice keeps its error, unclaimed, the others are sent, and once the label is fixed
+    the next run sends it."""
+    broken, fibre = ftto(customer), ftto(customer, source="service:ftto-2")
+    broken.label = "Fibre FTTO\nBcc: x@example.com"
+    broken.save(update_fields=["label"])
+    start, end = _window()
+    unsendable = _maintenance(broken, staff, start=start, end=end)
+    sendable = _maintenance(fibre, staff, start=start, end=end)
+
+    report = services.send_maintenance_notices()
+
+    assert report.sent == 1
+    (failure,) = report.failures
+    assert f"n° {unsendable.pk}" in failure
+    (message,) = smtp_server.handler.messages
+    assert message["X-Syres-Maintenance"] == str(sendable.pk)
+    unsendable.refresh_from_db()
+    assert "BadHeaderError" in unsendable.notice_error
+    assert unsendable.notice_claimed_at is None
+    assert unsendable.notice_sent_at is None
+
+    broken.label = "Fibre FTTO"
+    broken.save(update_fields=["label"])
+    fixed = services.send_maintenance_notices()
+
+    assert (fixed.sent, fixed.failures) == (1, [])
+    assert smtp_server.handler.messages[-1]["X-Syres-Maintenance"] == str(unsendable.pk)
+    unsendable.refresh_from_db()
+    assert unsendable.notice_sent_at is not None
+    assert unsendable.notice_error == ""
+
+
+def test_a_claim_held_too_long_without_a_send_is_taken_again_a_fresh_one_is_not(
+    customer: Any,
+    staff: Any,
+    smtp_server: SmtpServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CGV art. 15: a sender that died between its claim and its send leaves a claim that the
+    next run takes again after 15 minutes; a fresh claim belongs to a sender at work, and a
+    stale claim another sender takes meanwhile is left to it: never two sends."""
+    start, end = _window()
+    now = timezone.now()
+    dead, busy, raced = (
+        _maintenance(ftto(customer, source=f"service:ftto-{n}"), staff, start=start, end=end)
+        for n in range(3)
+    )
+    Suspension.objects.filter(pk__in=[dead.pk, raced.pk]).update(
+        notice_claimed_at=now - timedelta(minutes=16)
+    )
+    Suspension.objects.filter(pk=busy.pk).update(notice_claimed_at=now - timedelta(minutes=1))
+    write = services.maintenance_notice_email
+
+    def another_sender_claims_raced_meanwhile(suspension: Any) -> Any:
+        if suspension.pk == raced.pk:
+            Suspension.objects.filter(pk=raced.pk).update(notice_claimed_at=timezone.now())
+        return write(suspension)
+
+    monkeypatch.setattr(services, "maintenance_notice_email", another_sender_claims_raced_meanwhile)
+
+    report = services.send_maintenance_notices(at=now)
+
+    assert (report.sent, report.failures) == (1, [])
+    (message,) = smtp_server.handler.messages
+    assert message["X-Syres-Maintenance"] == str(dead.pk)
+    dead.refresh_from_db()
+    assert dead.notice_sent_at is not None
+    busy.refresh_from_db()
+    assert (busy.notice_sent_at, busy.notice_claimed_at) == (None, now - timedelta(minutes=1))
+    raced.refresh_from_db()
+    assert raced.notice_sent_at is None
+
+
+def test_an_unexpected_error_while_sending_releases_the_claim_and_the_batch_goes_on(
+    customer: Any,
+    staff: Any,
+    smtp_server: SmtpServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """CGV art. 15: whatever a send raises after the claim, the claim is released with the
+    error, the other notices are sent and a later run sends that one."""
+    start, end = _window()
+    failing, other = (
+        _maintenance(ftto(customer, source=f"service:ftto-{n}"), staff, start=start, end=end)
+        for n in range(2)
+    )
+    send = EmailBackend.send_messages
+
+    def crash_on_failing(backend: EmailBackend, messages: Any) -> int:
+        if messages[0].extra_headers["X-Syres-Maintenance"] == str(failing.pk):
+            raise RuntimeError("connexion perdue")
+        return send(backend, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", crash_on_failing)
+
+    report = services.send_maintenance_notices()
+
+    assert report.sent == 1
+    (failure,) = report.failures
+    assert f"n° {failing.pk} : RuntimeError: connexion perdue" in failure
+    (message,) = smtp_server.handler.messages
+    assert message["X-Syres-Maintenance"] == str(other.pk)
+    failing.refresh_from_db()
+    assert (failing.notice_claimed_at, failing.notice_sent_at) == (None, None)
+    assert failing.notice_error == "RuntimeError: connexion perdue"
+    monkeypatch.setattr(EmailBackend, "send_messages", send)
+    assert services.send_maintenance_notices().sent == 1
+
+
+def test_the_run_exits_in_error_when_a_notice_failed(
+    customer: Any,
+    staff: Any,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    """CGV art. 15: a refused notice is printed and `syres contracts maintenance-notices`
+    exits non-zero, so the scheduler reports it; the next run sends it and exits 0."""
+    start, end = _window()
+    suspension = _maintenance(ftto(customer), staff, start=start, end=end)
+    smtp_server.handler.temporary_failures = 1
+
+    failed = CliRunner().invoke(contracts_group, ["maintenance-notices"])
+    sent = CliRunner().invoke(contracts_group, ["maintenance-notices"])
+
+    assert failed.exit_code == 1, failed.output
+    assert isinstance(failed.exception, SystemExit)
+    assert "Avis de maintenance envoyés : 0" in failed.output
+    assert f"Avis en échec (réessayé au prochain passage) : suspension n° {suspension.pk}" in (
+        failed.output
+    )
+    assert sent.exit_code == 0, sent.output
+    assert "Avis de maintenance envoyés : 1" in sent.output

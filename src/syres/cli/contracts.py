@@ -67,7 +67,8 @@ def apply_ends_command(as_of: datetime | None) -> None:
 def maintenance_notices_command() -> None:
     """E-mail the planned maintenance notices not sent yet (CGV art. 15): each is sent once,
     right after the suspension is recorded; this sends again those that failed, while their
-    maintenance is not over. Safe to run again; run it every few minutes."""
+    maintenance is not over, and those whose sender died after claiming them (15 minutes on).
+    Safe to run again; run it every 15 minutes. Exits non-zero when a notice failed."""
     from syres.cli.django_setup import setup_django
 
     setup_django()
@@ -77,6 +78,9 @@ def maintenance_notices_command() -> None:
     click.echo(f"Avis de maintenance envoyés : {report.sent}")
     for failure in report.failures:
         click.echo(f"Avis en échec (réessayé au prochain passage) : {failure}")
+    if report.failures:
+        # The scheduler sees the failure; the notices are still retried by the next run.
+        raise click.ClickException(f"{len(report.failures)} avis de maintenance en échec.")
 
 
 @click.command(name="termination-amount")

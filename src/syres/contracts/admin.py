@@ -209,6 +209,7 @@ class SuspensionAdmin(_Admin):
         "planned_end_at",
         "decided_by",
         "customer_notice",
+        "notice_claimed_at",
         "notice_sent_at",
         "notice_error",
     )

@@ -282,10 +282,13 @@ def send_maintenance_notices(
     """E-mail the notice of every planned maintenance not sent yet whose window is still open
     at `at` (CGV art. 15): to the customer's billing address, over one SMTP connection.
 
-    Each suspension is claimed first (a conditional update: only one sender wins it), so a
-    notice is never sent twice, even by two processes; a failure releases the claim and is
-    recorded, and a later call sends it. A maintenance over (lifted, or past its planned end)
-    is no longer announced. Never raises for a delivery failure."""
+    Each message is fully written first: one that cannot be (a line break in a header) is
+    recorded as failed and never claimed. Then the suspension is claimed (a conditional update
+    on the claim read: only one sender wins it), so a notice is never sent twice, even by two
+    processes; any failure to send releases the claim and is recorded, and a later call sends
+    it. A claim left by a sender that died is taken again after `STALE_NOTICE_CLAIM`. A
+    maintenance over (lifted, or past its planned end) is no longer announced. Never raises for
+    a notice that failed: the others of the batch are still sent."""
     now = _now(at)
     pending = selectors.maintenance_notices_to_send(at=now)
     if suspension_ids is not None:
@@ -317,26 +320,62 @@ def _error_text(error: Exception) -> str:
 def _send_notice(
     connection: Any, suspension_id: int, *, report: NoticeReport, at: datetime
 ) -> None:
-    message = maintenance_notice_email(
-        Suspension.objects.select_related("service__contract__customer").get(pk=suspension_id)
+    suspension = Suspension.objects.select_related("service__contract__customer").get(
+        pk=suspension_id
     )
-    claimed = Suspension.objects.filter(
-        pk=suspension_id, notice_claimed_at__isnull=True, notice_sent_at__isnull=True
-    ).update(notice_claimed_at=at)
+    try:
+        message = maintenance_notice_email(suspension)
+        # Renders every header (BadHeaderError on a line break) before anything is claimed.
+        message.message()
+    except ValueError as error:
+        logger.warning("maintenance notice of suspension %s not written (%s)", suspension_id, error)
+        _record_failure(suspension_id, error, report=report)
+        return
+    except Exception as error:
+        logger.exception("maintenance notice of suspension %s not written", suspension_id)
+        _record_failure(suspension_id, error, report=report)
+        return
+    # Conditional on the claim read (none, or a stale one) and on the notice still being due:
+    # of two senders, only one moves the claim.
+    claimed = (
+        selectors.maintenance_notices_to_send(at=at)
+        .filter(pk=suspension_id, notice_claimed_at=suspension.notice_claimed_at)
+        .update(notice_claimed_at=at)
+    )
     if not claimed:
         return  # another sender has it, or sent it
     try:
         connection.send_messages([message])
     except (smtplib.SMTPException, OSError) as error:
         logger.warning("maintenance notice of suspension %s not sent (%s)", suspension_id, error)
-        Suspension.objects.filter(pk=suspension_id).update(
-            notice_claimed_at=None, notice_error=_error_text(error)
-        )
-        report.failures.append(f"suspension n° {suspension_id} : {_error_text(error)}")
+        _record_failure(suspension_id, error, report=report, claimed_at=at)
+        return
+    except Exception as error:
+        logger.exception("maintenance notice of suspension %s not sent", suspension_id)
+        _record_failure(suspension_id, error, report=report, claimed_at=at)
         return
     # The claim stays: a sent notice is never picked again.
     Suspension.objects.filter(pk=suspension_id).update(notice_sent_at=at, notice_error="")
     report.sent += 1
+
+
+def _record_failure(
+    suspension_id: int,
+    error: Exception,
+    *,
+    report: NoticeReport,
+    claimed_at: datetime | None = None,
+) -> None:
+    """Record the error of a notice not sent; release the claim `claimed_at` if this sender
+    holds it, so the next run sends the notice."""
+    unsent = Suspension.objects.filter(pk=suspension_id, notice_sent_at__isnull=True)
+    if claimed_at is not None:
+        unsent.filter(notice_claimed_at=claimed_at).update(
+            notice_claimed_at=None, notice_error=_error_text(error)
+        )
+    else:
+        unsent.update(notice_error=_error_text(error))
+    report.failures.append(f"suspension n° {suspension_id} : {_error_text(error)}")
 
 
 @transaction.atomic
