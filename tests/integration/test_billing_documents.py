@@ -7,15 +7,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import facturx
 import pytest
+from django.utils import timezone
 
 from syres.billing import selectors, services
+from syres.billing.models import MailOutbox, OutboxState
 from syres.contracts import selectors as contract_selectors
 from syres.contracts import services as contract_services
 from syres.domain import billing as rules
@@ -228,3 +230,54 @@ def test_a_failed_email_is_recorded_and_sent_by_a_later_run(billed: dict[str, An
     smtp.handler.temporary_failures = 0
     assert services.send_pending_mail(retry_delay_s=0).sent == 1
     assert services.send_pending_mail(retry_delay_s=0).sent == 0
+
+
+def _all_mail_pending(smtp: SmtpServer) -> list[str]:
+    """Every document's e-mail back to pending, the server's inbox empty; their numbers."""
+    MailOutbox.objects.update(state=OutboxState.PENDING, claimed_at=None, sent_at=None, attempts=0)
+    smtp.handler.messages.clear()
+    return sorted(MailOutbox.objects.values_list("invoice__number", flat=True))
+
+
+def test_a_mail_that_fails_otherwise_than_by_the_server_is_retried_and_the_rest_sent(
+    billed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-INV-1: an unexpected failure (here while writing one mail) leaves no mail claimed
+    for good: it is recorded, the other documents still go, a later run sends it."""
+    smtp = billed["smtp"]
+    numbers = _all_mail_pending(smtp)
+    real = services.send_invoice_email
+
+    def failing(*, document: Any, **options: Any) -> Any:
+        if document.number == numbers[0]:
+            raise RuntimeError("rendu impossible")
+        return real(document=document, **options)
+
+    monkeypatch.setattr(services, "send_invoice_email", failing)
+    report = services.send_pending_mail(retry_delay_s=0)
+    assert (report.sent, report.failed) == (len(numbers) - 1, 1)
+    mail = MailOutbox.objects.get(invoice__number=numbers[0])
+    assert (mail.state, mail.claimed_at, mail.attempts) == (OutboxState.FAILED, None, 1)
+    assert "rendu impossible" in mail.last_error
+    monkeypatch.undo()
+    assert services.send_pending_mail(retry_delay_s=0).sent == 1
+    assert sorted(m["X-Syres-Document"] for m in smtp.handler.messages) == numbers
+
+
+def test_a_claim_left_by_a_dead_sender_is_taken_again_after_15_minutes(
+    billed: dict[str, Any],
+) -> None:
+    """R-INV-1: a sender that died after its claim does not hold the mail for ever; a claim of a
+    minute ago is a sender at work, left alone (never twice)."""
+    smtp = billed["smtp"]
+    numbers = _all_mail_pending(smtp)
+    now = timezone.now()
+    MailOutbox.objects.filter(invoice__number=numbers[0]).update(
+        claimed_at=now - timedelta(minutes=16)
+    )
+    MailOutbox.objects.filter(invoice__number=numbers[1]).update(
+        claimed_at=now - timedelta(minutes=1)
+    )
+    assert services.send_pending_mail(retry_delay_s=0, at=now).sent == len(numbers) - 1
+    sent = sorted(m["X-Syres-Document"] for m in smtp.handler.messages)
+    assert sent == [n for n in numbers if n != numbers[1]]

@@ -17,14 +17,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from syres.billing import selectors
@@ -58,6 +58,10 @@ from syres.usage import selectors as usage_selectors
 logger = logging.getLogger("syres.billing")
 
 MAX_MAIL_ATTEMPTS = 9  # over several runs; each run tries `syres.billing.mail` 3 times
+# A sender that died between its claim and recording the outcome leaves the claim behind; past
+# this age the mail is taken again. Far longer than one send with its retries (three attempts,
+# each SMTP step bounded by EMAIL_TIMEOUT), so a sender still at work keeps its claim.
+STALE_MAIL_CLAIM = timedelta(minutes=15)
 
 
 class UnableToBill(Exception):
@@ -499,34 +503,51 @@ def send_pending_mail(
 ) -> MailReport:
     """Send the e-mail of every rendered document not sent yet (R-INV-1).
 
-    Each row is claimed first (a conditional update: only one sender wins it), so a mail is
-    never sent twice, even by two processes; a failure is recorded and retried by a later
-    call, up to `MAX_MAIL_ATTEMPTS`. Never raises for a delivery failure."""
+    Each row is claimed first (a conditional update on the claim read: only one sender wins
+    it), so a mail is never sent twice, even by two processes; any failure is recorded, the
+    claim released, and the mail retried by a later call, up to `MAX_MAIL_ATTEMPTS`; a claim
+    left by a sender that died is taken again after `STALE_MAIL_CLAIM`. Never raises for a
+    mail that failed: the others are still sent."""
     report = MailReport()
+    started = at or timezone.now()
     outbox = MailOutbox.objects.filter(
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=started - STALE_MAIL_CLAIM),
         state__in=[OutboxState.PENDING, OutboxState.FAILED],
-        claimed_at__isnull=True,
         attempts__lt=MAX_MAIL_ATTEMPTS,
         invoice__rendered_at__isnull=False,
     )
     if invoice_ids is not None:
         outbox = outbox.filter(invoice_id__in=list(invoice_ids))
-    for mail_id in list(outbox.order_by("pk").values_list("pk", flat=True)):
+    for mail_id, claim_read in list(outbox.order_by("pk").values_list("pk", "claimed_at")):
         now = at or timezone.now()
         claimed = MailOutbox.objects.filter(
-            pk=mail_id, claimed_at__isnull=True, state__in=[OutboxState.PENDING, OutboxState.FAILED]
+            pk=mail_id,
+            claimed_at=claim_read,
+            state__in=[OutboxState.PENDING, OutboxState.FAILED],
         ).update(claimed_at=now)
         if not claimed:
             continue
         mail = MailOutbox.objects.select_related("invoice").get(pk=mail_id)
-        document = selectors.document_of(mail.invoice)
-        outcome = send_invoice_email(
-            document=document,
-            pdf=selectors.invoice_pdf(mail.invoice),
-            filename=f"{document.number}.pdf",
-            attempts=attempts,
-            retry_delay_s=retry_delay_s,
-        )
+        try:
+            document = selectors.document_of(mail.invoice)
+            outcome = send_invoice_email(
+                document=document,
+                pdf=selectors.invoice_pdf(mail.invoice),
+                filename=f"{document.number}.pdf",
+                attempts=attempts,
+                retry_delay_s=retry_delay_s,
+            )
+        except Exception as error:  # the mail is retried; the others of the batch still go
+            logger.exception("invoice e-mail %s not sent", mail_id)
+            MailOutbox.objects.filter(pk=mail_id, claimed_at=now).update(
+                state=OutboxState.FAILED,
+                attempts=mail.attempts + 1,
+                last_error=f"{type(error).__name__}: {error}"[:2000],
+                claimed_at=None,
+            )
+            report.failed += 1
+            report.errors.append(f"facture {mail.invoice.number} : {error}")
+            continue
         if outcome.sent:
             # The claim stays: a sent mail is never picked again.
             MailOutbox.objects.filter(pk=mail_id).update(
