@@ -242,6 +242,27 @@ def test_the_dunning_command_runs_a_day_once(
     assert len(smtp_server.handler.messages) == 1
 
 
+def test_the_dunning_command_fails_while_a_reminder_is_not_sent(
+    customer: Any,
+    staff: Any,
+    smtp_server: SmtpServer,  # noqa: F811
+) -> None:
+    """R-PAY-3: the steps are recorded, but the command exits non-zero (a scheduler sees it)
+    until the next run has sent the reminder the server refused."""
+    invoice(customer, "500.00", issue_date=date(2026, 10, 1))
+    smtp_server.handler.temporary_failures = 10
+    runner = CliRunner()
+
+    refused = runner.invoke(dunning_command, ["--date", "2026-11-05"])
+    smtp_server.handler.temporary_failures = 0
+    later = runner.invoke(dunning_command, ["--date", "2026-11-06"])
+
+    assert refused.exit_code == 1, refused.output
+    assert "1 e-mail(s) de relance en échec" in refused.output
+    assert later.exit_code == 0, later.output
+    assert len(smtp_server.handler.messages) == 1
+
+
 def test_lines_flagged_by_the_rating_are_listed_as_suspension_candidates(
     customer: Any, staff: Any, tmp_path: Path
 ) -> None:

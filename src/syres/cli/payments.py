@@ -83,6 +83,13 @@ def dunning_command(as_of: datetime | None, username: str | None) -> None:
         click.echo(f"Pénalités non facturées : {refusal}")
     if report.paused_customers:
         click.echo(f"Clients en pause de relance : {report.paused_customers}")
+    if report.email_failures:
+        # The day's steps are recorded; a non-zero exit tells the scheduler a mail is owed.
+        failed = report.email_failures
+        raise click.ClickException(
+            f"{len(failed)} e-mail(s) de relance en échec ({', '.join(map(str, failed))}) :"
+            " ils partiront au prochain passage."
+        )
 
 
 @click.group(name="sepa")
