@@ -25,6 +25,7 @@ from syres.domain.contracts import (
     notice_end,
     remaining_committed_months,
     state_after_lift,
+    suspension_refusal,
     suspension_requires_notice,
     terminate_by_syres,
 )
@@ -381,6 +382,27 @@ def test_only_maintenance_is_announced_to_the_customer_by_a_notice() -> None:
     """CGV art. 15: planned maintenance is a suspension with a notice to the customer."""
     assert suspension_requires_notice(reason=SuspensionReason.MAINTENANCE)
     assert not suspension_requires_notice(reason=SuspensionReason.NON_PAYMENT)
+
+
+def test_a_maintenance_is_recorded_with_its_notice_and_planned_end_r_pay_4() -> None:
+    """R-PAY-4, CGV art. 15: a planned maintenance needs the text announced to the customer and
+    its planned end; any planned end follows the start; other reasons need neither."""
+    start = datetime(2026, 3, 1, 22, 0, tzinfo=PARIS)
+    end = start + timedelta(hours=1)
+
+    def refusal(reason: SuspensionReason, notice: str, planned: datetime | None) -> str | None:
+        found = suspension_refusal(
+            reason=reason, customer_notice=notice, start_at=start, planned_end_at=planned
+        )
+        return None if found is None else found[0]
+
+    maintenance = SuspensionReason.MAINTENANCE
+    assert refusal(maintenance, "Coupure de 22 h à 23 h.", end) is None
+    assert refusal(maintenance, "  ", end) == "customer_notice"
+    assert refusal(maintenance, "Coupure.", None) == "planned_end_at"
+    assert refusal(maintenance, "Coupure.", start) == "planned_end_at"
+    assert refusal(SuspensionReason.BREACH, "", None) is None
+    assert refusal(SuspensionReason.BREACH, "", start - timedelta(minutes=1)) == "planned_end_at"
 
 
 def test_the_subscription_is_pro_rata_the_first_month_and_whole_the_last() -> None:

@@ -23,6 +23,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -58,10 +59,6 @@ from syres.usage import selectors as usage_selectors
 logger = logging.getLogger("syres.billing")
 
 MAX_MAIL_ATTEMPTS = 9  # over several runs; each run tries `syres.billing.mail` 3 times
-# A sender that died between its claim and recording the outcome leaves the claim behind; past
-# this age the mail is taken again. Far longer than one send with its retries (three attempts,
-# each SMTP step bounded by EMAIL_TIMEOUT), so a sender still at work keeps its claim.
-STALE_MAIL_CLAIM = timedelta(minutes=15)
 
 
 class UnableToBill(Exception):
@@ -506,12 +503,13 @@ def send_pending_mail(
     Each row is claimed first (a conditional update on the claim read: only one sender wins
     it), so a mail is never sent twice, even by two processes; any failure is recorded, the
     claim released, and the mail retried by a later call, up to `MAX_MAIL_ATTEMPTS`; a claim
-    left by a sender that died is taken again after `STALE_MAIL_CLAIM`. Never raises for a
-    mail that failed: the others are still sent."""
+    left by a sender that died is taken again (`settings.MAIL_CLAIM_STALE_AFTER_S`). Never
+    raises for a mail that failed: the others are still sent."""
     report = MailReport()
     started = at or timezone.now()
+    stale = started - timedelta(seconds=settings.MAIL_CLAIM_STALE_AFTER_S)
     outbox = MailOutbox.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=started - STALE_MAIL_CLAIM),
+        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
         state__in=[OutboxState.PENDING, OutboxState.FAILED],
         attempts__lt=MAX_MAIL_ATTEMPTS,
         invoice__rendered_at__isnull=False,

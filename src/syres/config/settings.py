@@ -151,6 +151,10 @@ EMAIL_HOST_USER = os.environ.get("SYRES_SMTP_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("SYRES_SMTP_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("SYRES_SMTP_TLS", "") == "1"
 EMAIL_TIMEOUT = 20
+# An e-mail claimed by a sender (invoice outbox, maintenance notices) and neither sent nor
+# released after this many seconds was left by a sender that died: another takes it again.
+# Far longer than one send with its retries, each SMTP step bounded by EMAIL_TIMEOUT.
+MAIL_CLAIM_STALE_AFTER_S = 15 * 60
 DEFAULT_FROM_EMAIL = os.environ.get("SYRES_MAIL_FROM", TERMS.seller.email)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -168,9 +168,17 @@ class SuspensionForm(_Form):
             reason = rules.SuspensionReason(data.get("reason", ""))
         except ValueError:
             return data  # the field reports it
-        # The service refuses it too; said here, next to the field, rather than as a crash.
-        if rules.suspension_requires_notice(reason=reason) and not data.get("planned_end_at"):
-            self.add_error("planned_end_at", services.MAINTENANCE_NEEDS_PLANNED_END)
+        if data.get("start_at") is None:
+            return data  # the field reports it
+        # The service's own check, said here next to its field rather than as a crash.
+        refusal = rules.suspension_refusal(
+            reason=reason,
+            customer_notice=data.get("customer_notice") or "",
+            start_at=data["start_at"],
+            planned_end_at=data.get("planned_end_at"),
+        )
+        if refusal is not None:
+            self.add_error(*refusal)
         return data
 
 

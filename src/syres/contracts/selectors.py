@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from syres.billing import selectors as billing_selectors
@@ -330,19 +331,14 @@ def open_suspensions() -> QuerySet[Suspension]:
     )
 
 
-# A sender that died between its claim and recording the send leaves the claim behind; past
-# this age it is taken again. Far longer than one send can last (each SMTP step is bounded by
-# EMAIL_TIMEOUT, 20 s), so a sender still at work never loses its claim.
-STALE_NOTICE_CLAIM = timedelta(minutes=15)
-
-
 def maintenance_notices_to_send(*, at: datetime) -> QuerySet[Suspension]:
     """Planned maintenances whose notice is not sent nor being sent (unclaimed, or claimed more
-    than `STALE_NOTICE_CLAIM` before `at` by a sender that never recorded a send) and whose
+    than `settings.MAIL_CLAIM_STALE_AFTER_S` before `at` by a sender that died) and whose
     window is still open at `at` (not lifted, planned end to come): announcing one already over
     would only mislead the customer (CGV art. 15)."""
     return Suspension.objects.filter(
-        Q(notice_claimed_at__isnull=True) | Q(notice_claimed_at__lt=at - STALE_NOTICE_CLAIM),
+        Q(notice_claimed_at__isnull=True)
+        | Q(notice_claimed_at__lt=at - timedelta(seconds=settings.MAIL_CLAIM_STALE_AFTER_S)),
         reason=rules.SuspensionReason.MAINTENANCE.value,
         notice_sent_at__isnull=True,
         end_at__isnull=True,

@@ -206,11 +206,6 @@ def take_over_delivered_services(
 # --- suspension (R-PAY-3, R-PAY-4, CGV art. 15) --------------------------------------------
 
 
-MAINTENANCE_NEEDS_PLANNED_END = (
-    "Indiquez la fin prévue de la maintenance : elle est annoncée au client."
-)
-
-
 @transaction.atomic
 def suspend_service(
     *,
@@ -232,15 +227,14 @@ def suspend_service(
         why = rules.SuspensionReason(reason)
     except ValueError as error:
         raise UnableToChangeContract(f"Motif de suspension inconnu : {reason}.") from error
-    if rules.suspension_requires_notice(reason=why):
-        if not customer_notice.strip():
-            raise UnableToChangeContract(
-                "Une maintenance programmée doit être annoncée au client : saisissez l'avis."
-            )
-        if planned_end_at is None:
-            raise UnableToChangeContract(MAINTENANCE_NEEDS_PLANNED_END)
-    if planned_end_at is not None and planned_end_at <= start_at:
-        raise UnableToChangeContract("La fin prévue doit suivre le début de la suspension.")
+    refusal = rules.suspension_refusal(
+        reason=why,
+        customer_notice=customer_notice,
+        start_at=start_at,
+        planned_end_at=planned_end_at,
+    )
+    if refusal is not None:
+        raise UnableToChangeContract(refusal[1])
     if service.state != ServiceState.SUSPENDED:
         _change_state(service, rules.ServiceState.SUSPENDED)
         service.save(update_fields=["state"])
@@ -286,9 +280,10 @@ def send_maintenance_notices(
     recorded as failed and never claimed. Then the suspension is claimed (a conditional update
     on the claim read: only one sender wins it), so a notice is never sent twice, even by two
     processes; any failure to send releases the claim and is recorded, and a later call sends
-    it. A claim left by a sender that died is taken again after `STALE_NOTICE_CLAIM`. A
-    maintenance over (lifted, or past its planned end) is no longer announced. Never raises for
-    a notice that failed: the others of the batch are still sent."""
+    it. A claim left by a sender that died is taken again
+    (`settings.MAIL_CLAIM_STALE_AFTER_S`). A maintenance over (lifted, or past its planned end)
+    is no longer announced. Never raises for a notice that failed: the others of the batch are
+    still sent."""
     now = _now(at)
     pending = selectors.maintenance_notices_to_send(at=now)
     if suspension_ids is not None:
@@ -327,10 +322,6 @@ def _send_notice(
         message = maintenance_notice_email(suspension)
         # Renders every header (BadHeaderError on a line break) before anything is claimed.
         message.message()
-    except ValueError as error:
-        logger.warning("maintenance notice of suspension %s not written (%s)", suspension_id, error)
-        _record_failure(suspension_id, error, report=report)
-        return
     except Exception as error:
         logger.exception("maintenance notice of suspension %s not written", suspension_id)
         _record_failure(suspension_id, error, report=report)
@@ -346,12 +337,8 @@ def _send_notice(
         return  # another sender has it, or sent it
     try:
         connection.send_messages([message])
-    except (smtplib.SMTPException, OSError) as error:
+    except Exception as error:  # the server's refusal or anything else: retried later
         logger.warning("maintenance notice of suspension %s not sent (%s)", suspension_id, error)
-        _record_failure(suspension_id, error, report=report, claimed_at=at)
-        return
-    except Exception as error:
-        logger.exception("maintenance notice of suspension %s not sent", suspension_id)
         _record_failure(suspension_id, error, report=report, claimed_at=at)
         return
     # The claim stays: a sent notice is never picked again.

@@ -332,6 +332,32 @@ def suspension_requires_notice(*, reason: SuspensionReason) -> bool:
     return reason is SuspensionReason.MAINTENANCE
 
 
+def suspension_refusal(
+    *,
+    reason: SuspensionReason,
+    customer_notice: str,
+    start_at: datetime,
+    planned_end_at: datetime | None,
+) -> tuple[str, str] | None:
+    """Why a suspension cannot be recorded as given, as (field, French reason); `None` when it
+    can. A planned maintenance is announced with its text and its planned end (CGV art. 15);
+    a planned end follows the start."""
+    if suspension_requires_notice(reason=reason):
+        if not customer_notice.strip():
+            return (
+                "customer_notice",
+                "Une maintenance programmée doit être annoncée au client : saisissez l'avis.",
+            )
+        if planned_end_at is None:
+            return (
+                "planned_end_at",
+                "Indiquez la fin prévue de la maintenance : elle est annoncée au client.",
+            )
+    if planned_end_at is not None and planned_end_at <= start_at:
+        return "planned_end_at", "La fin prévue doit suivre le début de la suspension."
+    return None
+
+
 @dataclass(frozen=True)
 class Suspension:
     """One suspension of a service: reason, start, end (open while `None`), who decided it.

@@ -262,7 +262,10 @@ def rate_usage(
     mobile = mobile.with_columns(_callee_keys(mobile, others=others)).drop("_national")
 
     trunk_lines = _with_trunk_limits(lines, terms=terms)
-    voice_ok, voice_rejected = _accepted(voice, lines=trunk_lines, kind_of_line="trunk")
+    # The one-call cap is read per line by the compiled pass, not carried by every call.
+    voice_ok, voice_rejected = _accepted(
+        voice, lines=trunk_lines.drop("cap_s"), kind_of_line="trunk"
+    )
     mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
     business = _business_dates_of(voice_ok, mobile_ok, terms=terms)
     rated_parts: list[pl.DataFrame] = []
