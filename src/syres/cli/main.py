@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import os
+import sys
 
 import click
 
@@ -54,5 +57,25 @@ def cli() -> None:
     """syres: customers, orders, contracts, rating, invoicing and payments of SYRES Télécom."""
 
 
+_teardown_skipped = False
+
+
+def skip_teardown() -> None:
+    """Ask the process to end without the interpreter's teardown once the command has
+    succeeded: after `syres rate` on millions of records it frees every arena and unloads
+    the compiled code for 0.3 s, with nothing left to clean (files are closed, output
+    flushed). Only `main` acts on it: a command run in-process (tests) returns as usual."""
+    global _teardown_skipped
+    _teardown_skipped = True
+
+
 def main() -> None:
-    cli(prog_name="syres")
+    try:
+        cli(prog_name="syres")
+    except SystemExit as exit_:
+        if _teardown_skipped and exit_.code in (0, None):
+            logging.shutdown()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(0)
+        raise

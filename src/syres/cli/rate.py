@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from syres.cli.main import skip_teardown
 from syres.domain.money import format_eur
 from syres.domain.rating import UnableToRateUsage
 from syres.domain.terms import TermsError
@@ -99,6 +100,7 @@ def rate_command(
     _print_summary(report, seconds=time.perf_counter() - started)
     if strict and report.rejected:
         raise SystemExit(1)
+    skip_teardown()
 
 
 def _print_summary(report: RateReport, *, seconds: float) -> None:

