@@ -98,31 +98,27 @@ def rate_files(
     imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
     accepted = imported.records
     known_classes = None
+    voice, mobile = _Slices(imported.voice), _Slices(imported.mobile)
+    imported.voice, imported.mobile = imported.voice.clear(), imported.mobile.clear()
+    plan = [(voice.part(0), mobile.part(0))]
     if accepted > SLICE_RECORDS:
-        odd = odd_callees(voice=imported.voice, mobile=imported.mobile)
+        odd = odd_callees(voice=voice.frame, mobile=mobile.frame)
         known_classes = classify_for_rating(odd, terms=terms)
         # Trunk calls and mobile records in slices of their own (no slice runs both sets of
-        # rules on a few records); every slice gets every line (a few thousand).
-        voice_parts = _partitions(imported.voice, -(-imported.voice.height // SLICE_RECORDS))
-        mobile_parts = _partitions(imported.mobile, -(-imported.mobile.height // SLICE_RECORDS))
-        # Mobile first: its slices are the slowest per record (1.6 µs), better not last.
-        parts = [(imported.voice.clear(), mobile) for mobile in mobile_parts]
-        parts += [(voice, imported.mobile.clear()) for voice in voice_parts]
-    else:
-        parts = [(imported.voice, imported.mobile)]
-    slices = len(parts)
+        # rules on a few records). Mobile first: its slices are the slowest per record.
+        plan = [(voice.clear, mobile.part(number)) for number in mobile.numbers()]
+        plan += [(voice.part(number), mobile.clear) for number in voice.numbers()]
+    slices = len(plan)
     loaded.result()
-    imported.voice, imported.mobile = imported.voice.clear(), imported.mobile.clear()
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[RatingResult] = []
     writer: pq.ParquetWriter | None = None
 
     def rate_slice(index: int) -> RatingResult:
-        voice, mobile = parts[index]
-        parts[index] = (voice.clear(), mobile.clear())  # freed once rated
+        take_voice, take_mobile = plan[index]
         return rate_usage(
-            voice=voice,
-            mobile=mobile,
+            voice=take_voice(),
+            mobile=take_mobile(),
             lines=lines,
             terms=terms,
             overage=overage,
@@ -201,12 +197,35 @@ def _rated_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     )
 
 
-def _partitions(frame: pl.DataFrame, slices: int) -> list[pl.DataFrame]:
-    """The frame cut by line: a line's records (and its duplicates) fall in the same slice."""
-    if slices <= 1:
-        return [frame] if frame.height else []
-    keyed = frame.with_columns(_slice=(pl.col("line").hash(seed=7) % slices).cast(pl.Int64))
-    return [part.drop("_slice") for part in keyed.partition_by("_slice", maintain_order=False)]
+class _Slices:
+    """A frame of records cut by line into slices of about `SLICE_RECORDS` records: a line's
+    records (and its duplicates) fall in the same slice. Each slice is taken from the frame
+    when it is rated, by a filter on the worker's thread: cheaper than cutting the frame into
+    pieces up front (a group-by then a gather of every column), and not on the critical
+    path."""
+
+    def __init__(self, frame: pl.DataFrame) -> None:
+        self.frame = frame
+        count = -(-frame.height // SLICE_RECORDS)
+        self._key = None
+        self._numbers = [0] if frame.height else []
+        if count > 1:
+            self._key = (frame.get_column("line").hash(seed=7) % count).cast(pl.UInt32)
+            self._numbers = self._key.unique().sort().to_list()
+
+    def numbers(self) -> list[int]:
+        """The slices that hold records."""
+        return self._numbers
+
+    def part(self, number: int) -> Callable[[], pl.DataFrame]:
+        if self._key is None:
+            return lambda: self.frame
+        key = self._key
+        return lambda: self.frame.filter(key == number)
+
+    def clear(self) -> pl.DataFrame:
+        """No record, the frame's columns."""
+        return self.frame.clear()
 
 
 def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
