@@ -6,11 +6,13 @@ import csv
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 
 from syres.domain.periods import Month
+from syres.domain.rating import RatingResult
 from syres.terms import load_terms
 from syres.usage import rating_files
 from syres.usage.rating_files import rate_files
@@ -190,3 +192,64 @@ def test_rating_in_slices_of_lines_gives_the_same_files(
     many = pl.read_parquet(tmp_path / "many" / "rated.parquet").with_columns(as_text)
     assert one.sort("record_id").equals(many.sort("record_id"))
     assert read_csv(tmp_path / "one" / "summary.csv") == read_csv(tmp_path / "many" / "summary.csv")
+
+
+def test_slices_hold_each_line_whole_and_the_last_ones_are_half_size(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A line's records (and its duplicates) are in one slice; the last slices are half-size."""
+    monkeypatch.setattr(rating_files, "SLICE_RECORDS", 1_000)
+    frame = pl.DataFrame(
+        {"line": [f"T{n % 97}" for n in range(6_000)], "source_line": range(6_000)}
+    )
+    slices = rating_files._Slices(frame)
+    parts = [slices.part(number)() for number in slices.numbers()]
+    # Six slices' worth: four paired halves, then four half-slices.
+    assert len(parts) == 8
+    assert sorted(pl.concat(parts).get_column("source_line").to_list()) == list(range(6_000))
+    lines_of = [set(part.get_column("line").to_list()) for part in parts]
+    assert sum(len(lines) for lines in lines_of) == 97  # no line in two slices
+    full, half = [p.height for p in parts[:4]], [p.height for p in parts[4:]]
+    assert sum(half) / 4 < sum(full) / 4 * 0.75
+
+
+def test_a_failed_run_leaves_the_previous_detail_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The new rated.parquet takes the previous one's place only once written in full."""
+    lines = make_lines(trunks=40, mobiles=1)
+    month = Month(2026, 3)
+    write_lines_csv(tmp_path / "lines.csv", lines.all)
+    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=300, lines=lines, month=month))
+    arguments = {
+        "lines_path": tmp_path / "lines.csv",
+        "usage_paths": [tmp_path / "voice.csv"],
+        "out_dir": tmp_path / "out",
+        "terms": load_terms(),
+    }
+    rate_files(**arguments)  # type: ignore[arg-type]
+    rated = tmp_path / "out" / "rated.parquet"
+    before = rated.read_bytes()
+
+    rate_usage = rating_files.rate_usage
+    calls = []
+
+    def failing_at_the_third_slice(**slice_arguments: Any) -> RatingResult:
+        calls.append(1)
+        if len(calls) == 3:  # after a slice or two written
+            raise RuntimeError("disque plein")
+        return rate_usage(**slice_arguments)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(rating_files, "SLICE_RECORDS", 50)
+        patch.setattr(rating_files, "rate_usage", failing_at_the_third_slice)
+        with pytest.raises(RuntimeError):
+            rate_files(**arguments)  # type: ignore[arg-type]
+    assert rated.read_bytes() == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "actions.csv", "rated.parquet", "rejected.csv", "summary.csv"
+    ]  # fmt: skip
+    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=200, lines=lines, month=month))
+    rate_files(**arguments)  # type: ignore[arg-type]
+    assert pl.read_parquet(rated).height == 200
+    assert not (tmp_path / "out" / "rated.parquet.partial").exists()
