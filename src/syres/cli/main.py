@@ -7,6 +7,10 @@ import logging
 import os
 import sys
 
+# NumPy's BLAS threads would only compete with Polars' and Numba's for the cores: syres does
+# no linear algebra. Set before anything imports NumPy.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import click
 
 from syres import __version__
