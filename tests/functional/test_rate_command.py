@@ -253,3 +253,22 @@ def test_a_failed_run_leaves_the_previous_detail_as_it_was(
     rate_files(**arguments)  # type: ignore[arg-type]
     assert pl.read_parquet(rated).height == 200
     assert not (tmp_path / "out" / "rated.parquet.partial").exists()
+
+
+def test_the_detail_writer_keeps_every_type_and_value(tmp_path: Path) -> None:
+    """rated.parquet's encoding (delta pages, decimals as integers) reads back as written,
+    for the types of the detail and a wider decimal, which stays a byte array."""
+    frame = pl.DataFrame(
+        {
+            "amount": pl.Series(["1.500000", None, "-0.000001"]).cast(pl.Decimal(18, 6)),
+            "wide": pl.Series(["12345678901234567890.5", "0", None]).cast(pl.Decimal(38, 6)),
+            "start": pl.Series([0, 86_400_000_000, None]).cast(pl.Datetime("us", "UTC")),
+            "bytes": pl.Series([None, None, None], dtype=pl.Int64),
+            "line": ["T1", "T1", "T2"],
+            "reason": pl.Series(["", "over_time", ""]).cast(pl.Categorical),
+        }
+    )
+    table = frame.to_arrow()
+    with rating_files._rated_writer(tmp_path / "rated.parquet", table.schema) as writer:
+        writer.write_table(table)
+    assert pl.read_parquet(tmp_path / "rated.parquet").equals(frame)

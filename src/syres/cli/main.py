@@ -79,7 +79,10 @@ def main() -> None:
     except SystemExit as exit_:
         if _teardown_skipped and exit_.code in (0, None):
             logging.shutdown()
-            sys.stdout.flush()
-            sys.stderr.flush()
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except OSError:  # a closed pipe: the interpreter reports it as usual
+                raise exit_ from None
             os._exit(0)
         raise

@@ -65,13 +65,13 @@ def rate_command(
     """
     console = Console(stderr=True)
     started = time.perf_counter()
-    # What is loaded (Polars, phonenumbers' metadata, the terms) lives as long as the run: the
-    # garbage collector need not walk it again and again (0.3 s over 10 M records).
-    gc.freeze()
     try:
         terms = load_terms()
     except TermsError as error:
         raise click.ClickException(str(error)) from error
+    # What is loaded by now (the modules, the terms) lives as long as the run: the garbage
+    # collector need not walk it again and again (0.3 s over 10 M records).
+    gc.freeze()
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
