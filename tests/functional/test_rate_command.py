@@ -67,18 +67,28 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def test_rate_rates_a_generated_month_into_the_published_files(tmp_path: Path) -> None:
-    lines = make_lines(trunks=20, mobiles=5)
+def write_month(
+    folder: Path, *, trunks: int, mobiles: int, calls: int, mobile_records: int = 0
+) -> list[Path]:
+    """LINES.csv and a generated month of usage in `folder`; the usage files' paths."""
+    lines = make_lines(trunks=trunks, mobiles=mobiles)
     month = Month(2026, 3)
-    write_lines_csv(tmp_path / "lines.csv", lines.all)
-    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=20_000, lines=lines, month=month))
-    write_mobile_csv(tmp_path / "mobile.csv", mobile_frame(records=3_000, lines=lines, month=month))
+    write_lines_csv(folder / "lines.csv", lines.all)
+    paths = [folder / "voice.csv"]
+    write_voice_csv(paths[0], voice_frame(records=calls, lines=lines, month=month))
+    if mobile_records:
+        paths.append(folder / "mobile.csv")
+        write_mobile_csv(paths[1], mobile_frame(records=mobile_records, lines=lines, month=month))
+    return paths
+
+
+def test_rate_rates_a_generated_month_into_the_published_files(tmp_path: Path) -> None:
+    paths = write_month(tmp_path, trunks=20, mobiles=5, calls=20_000, mobile_records=3_000)
     out = tmp_path / "out"
 
     result = run(
-        "rate", "--lines", str(tmp_path / "lines.csv"),
-        str(tmp_path / "voice.csv"), str(tmp_path / "mobile.csv"), "--out", str(out),
-    )  # fmt: skip
+        "rate", "--lines", str(tmp_path / "lines.csv"), *map(str, paths), "--out", str(out)
+    )
 
     assert result.returncode == 0, result.stderr
     assert "montant facturable" in result.stdout
@@ -172,12 +182,7 @@ def test_rating_in_slices_of_lines_gives_the_same_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A large run is rated slice by slice (per line); the result is the same as in one go."""
-    lines = make_lines(trunks=12, mobiles=3)
-    month = Month(2026, 3)
-    write_lines_csv(tmp_path / "lines.csv", lines.all)
-    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=6_000, lines=lines, month=month))
-    write_mobile_csv(tmp_path / "mobile.csv", mobile_frame(records=900, lines=lines, month=month))
-    paths = [tmp_path / "voice.csv", tmp_path / "mobile.csv"]
+    paths = write_month(tmp_path, trunks=12, mobiles=3, calls=6_000, mobile_records=900)
     terms = load_terms()
     rate_files(
         lines_path=tmp_path / "lines.csv", usage_paths=paths, out_dir=tmp_path / "one", terms=terms
@@ -217,13 +222,9 @@ def test_a_failed_run_leaves_the_previous_detail_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The new rated.parquet takes the previous one's place only once written in full."""
-    lines = make_lines(trunks=40, mobiles=1)
-    month = Month(2026, 3)
-    write_lines_csv(tmp_path / "lines.csv", lines.all)
-    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=300, lines=lines, month=month))
     arguments = {
         "lines_path": tmp_path / "lines.csv",
-        "usage_paths": [tmp_path / "voice.csv"],
+        "usage_paths": write_month(tmp_path, trunks=40, mobiles=1, calls=300),
         "out_dir": tmp_path / "out",
         "terms": load_terms(),
     }
@@ -249,7 +250,7 @@ def test_a_failed_run_leaves_the_previous_detail_as_it_was(
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
         "actions.csv", "rated.parquet", "rejected.csv", "summary.csv"
     ]  # fmt: skip
-    write_voice_csv(tmp_path / "voice.csv", voice_frame(records=200, lines=lines, month=month))
+    write_month(tmp_path, trunks=40, mobiles=1, calls=200)
     rate_files(**arguments)  # type: ignore[arg-type]
     assert pl.read_parquet(rated).height == 200
     assert not (tmp_path / "out" / "rated.parquet.partial").exists()

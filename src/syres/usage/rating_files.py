@@ -174,7 +174,7 @@ def rate_files(
         ),
         rejected=pl.concat([r.rejected for r in results]),
     )
-    write_outputs(merged, imported=imported, out_dir=out_dir, rated_written=True)
+    write_outputs(merged, imported=imported, out_dir=out_dir)
     return _report(merged, imported=imported, out_dir=out_dir, accepted=accepted)
 
 
@@ -299,15 +299,8 @@ def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
     return converted.select(first + [c for c in converted.columns if c not in first])
 
 
-def write_outputs(
-    result: RatingResult, *, imported: ImportedUsage, out_dir: Path, rated_written: bool = False
-) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    if not rated_written:
-        table = result.rated.to_arrow()
-        with _rated_writer(_partial(out_dir), table.schema) as writer:
-            writer.write_table(table)
-        _publish(out_dir)
+def write_outputs(result: RatingResult, *, imported: ImportedUsage, out_dir: Path) -> None:
+    """The three CSV files (`rated.parquet` is written slice by slice, as they are rated)."""
     summary_for_csv(result.summary).with_columns(
         pl.col("call_centre_flag").cast(pl.Int8)
     ).write_csv(out_dir / SUMMARY_FILE)
