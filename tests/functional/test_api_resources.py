@@ -155,7 +155,8 @@ def test_a_future_payment_is_refused_with_the_reason(api: Client, alpha: PortalC
 def test_orders_are_filtered_by_a_known_state_and_an_unknown_one_is_refused(
     api: Client,
 ) -> None:
-    """R-ORD-*: the states are those of the domain; another is invalid (422), not looked for."""
+    """The states are those of the domain; another is invalid (422), not looked for (the
+    filter itself: `test_orders_are_listed_by_state`)."""
     assert api.get("/api/v1/orders", {"state": "delivered"}).status_code == 200
     assert api.get("/api/v1/orders", {"state": ""}).status_code == 200
     refused = api.get("/api/v1/orders", {"state": "livrée"})

@@ -17,6 +17,7 @@ import pytest
 from django.utils import timezone
 
 from syres.billing import selectors, services
+from syres.billing.mail import MailOutcome
 from syres.billing.models import MailOutbox, OutboxState
 from syres.contracts import selectors as contract_selectors
 from syres.contracts import services as contract_services
@@ -281,3 +282,26 @@ def test_a_claim_left_by_a_dead_sender_is_taken_again_after_15_minutes(
     assert services.send_pending_mail(retry_delay_s=0, at=now).sent == len(numbers) - 1
     sent = sorted(m["X-Syres-Document"] for m in smtp.handler.messages)
     assert sent == [n for n in numbers if n != numbers[1]]
+
+
+def test_a_sender_whose_claim_was_taken_again_leaves_the_other_senders_claim_alone(
+    billed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """R-INV-1: a sender slow enough for its claim to be taken again records nothing over the
+    sender that took it: the failure it met does not release that sender's claim (a third
+    sender would then send the mail twice)."""
+    smtp = billed["smtp"]
+    numbers = _all_mail_pending(smtp)
+    taken_at = timezone.now() + timedelta(minutes=20)
+
+    def slow_and_refused(*, document: Any, **_options: Any) -> Any:
+        MailOutbox.objects.filter(invoice__number=document.number).update(claimed_at=taken_at)
+        return MailOutcome(document.number, "", sent=False, attempts=1, error="451 plus tard")
+
+    monkeypatch.setattr(services, "send_invoice_email", slow_and_refused)
+    services.send_pending_mail(retry_delay_s=0)
+
+    mails = MailOutbox.objects.filter(invoice__number__in=numbers)
+    assert {(m.claimed_at, m.state, m.attempts) for m in mails} == {
+        (taken_at, OutboxState.PENDING, 0)
+    }

@@ -48,7 +48,7 @@ def test_a_temporary_failure_is_retried_and_logged(
     document, facturx = invoice
     smtp_server.handler.temporary_failures = 1
     delays: list[float] = []
-    with caplog.at_level(logging.INFO, logger="syres.billing.mail"):
+    with caplog.at_level(logging.INFO, logger="syres.mail"):
         outcome = send_invoice_email(
             document=document, pdf=facturx.pdf, filename=facturx.filename, sleep=delays.append
         )

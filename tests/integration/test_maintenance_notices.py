@@ -21,6 +21,7 @@ from syres.cli.contracts import contracts_group
 from syres.contracts import selectors, services
 from syres.contracts.models import Suspension
 from syres.domain.periods import PARIS
+from syres.mail import DEFAULT_ATTEMPTS
 from tests.integration.customers_fixtures import at, company, staff_user
 from tests.integration.payments_fixtures import ftto
 from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 (fixture)
@@ -28,9 +29,13 @@ from tests.support.smtp import SmtpServer, smtp_server  # noqa: F401 (fixture)
 pytestmark = pytest.mark.django_db
 
 NOTICE = "Remplacement de l'équipement de collecte : coupure de l'accès de quelques minutes."
-FIBRE = "Fibre FTTO 100 Mb/s garantis, GTR 4 h"
 
 OnCommit = Callable[..., AbstractContextManager[Any]]
+
+
+@pytest.fixture(autouse=True)
+def no_retry_delay(settings: Any) -> None:
+    settings.MAIL_RETRY_DELAY_S = 0
 
 
 @pytest.fixture
@@ -90,11 +95,11 @@ def test_a_planned_maintenance_is_emailed_once_to_the_customer_with_its_window(
 
     (message,) = smtp_server.handler.messages
     assert smtp_server.handler.recipients == [["factures@totalenergies.example"]]
-    assert _subject(message) == f"Maintenance programmée le {start:%d/%m/%Y} — {FIBRE}"
+    assert _subject(message) == f"Maintenance programmée le {start:%d/%m/%Y} — {fibre.label}"
     assert message["X-Syres-Maintenance"] == str(suspension.pk)
     body = _body(message)
     assert "article 15" in body
-    assert f"Service : {FIBRE} (n° {fibre.pk})" in body
+    assert f"Service : {fibre.label} (n° {fibre.pk})" in body
     assert f"Début : le {start:%d/%m/%Y} à 22:00" in body
     assert f"Fin prévue : le {end:%d/%m/%Y} à 02:00" in body
     assert NOTICE in body
@@ -112,8 +117,8 @@ def test_other_suspension_reasons_email_no_notice(
     smtp_server: SmtpServer,  # noqa: F811
     django_capture_on_commit_callbacks: OnCommit,
 ) -> None:
-    """CGV art. 15: only maintenance is announced by this notice; the other suspensions follow
-    the dunning letters or a decision already notified, even if staff typed a text."""
+    """R-PAY-4, CGV art. 15: only maintenance is announced by this notice; the other suspensions
+    follow the dunning letters or a decision already notified, even if staff typed a text."""
     fibre = ftto(customer)
     start, end = _window()
 
@@ -139,11 +144,11 @@ def test_a_failed_notice_is_recorded_then_sent_once_by_the_next_run(
     smtp_server: SmtpServer,  # noqa: F811
     django_capture_on_commit_callbacks: OnCommit,
 ) -> None:
-    """CGV art. 15: a refused send (451) leaves the suspension standing and the notice unsent
-    with its error; `syres contracts maintenance-notices` sends it, once."""
+    """R-PAY-4, CGV art. 15: a refused send (451) leaves the suspension standing and the notice
+    unsent with its error; `syres contracts maintenance-notices` sends it, once."""
     fibre = ftto(customer)
     start, end = _window()
-    smtp_server.handler.temporary_failures = 1
+    smtp_server.handler.temporary_failures = DEFAULT_ATTEMPTS  # every attempt
 
     with django_capture_on_commit_callbacks(execute=True):
         suspension = _maintenance(fibre, staff, start=start, end=end)
@@ -175,7 +180,8 @@ def test_an_unreachable_server_is_recorded_and_the_notice_sent_when_it_is_back(
     django_capture_on_commit_callbacks: OnCommit,
     settings: Any,
 ) -> None:
-    """CGV art. 15: no SMTP server at commit never undoes the suspension; the run reports it."""
+    """R-PAY-4, CGV art. 15: no SMTP server at commit never undoes the suspension; the run reports
+    it."""
     fibre = ftto(customer)
     start, end = _window()
     port = settings.EMAIL_PORT
@@ -200,11 +206,11 @@ def test_a_maintenance_over_before_its_notice_could_be_sent_is_not_announced(
     smtp_server: SmtpServer,  # noqa: F811
     django_capture_on_commit_callbacks: OnCommit,
 ) -> None:
-    """CGV art. 15: a notice arriving after its window (planned end past, or lifted) would
+    """R-PAY-4, CGV art. 15: a notice arriving after its window (planned end past, or lifted) would
     mislead the customer: it stays unsent."""
     fibre, other = ftto(customer), ftto(customer, source="service:ftto-2")
     start, end = _window()
-    smtp_server.handler.temporary_failures = 2
+    smtp_server.handler.temporary_failures = 2 * DEFAULT_ATTEMPTS  # both notices
     with django_capture_on_commit_callbacks(execute=True):
         past_its_end = _maintenance(fibre, staff, start=start, end=end)
         lifted = _maintenance(other, staff, start=start, end=end)
@@ -225,8 +231,8 @@ def test_staff_suspending_for_maintenance_from_the_payments_screen_email_the_not
     smtp_server: SmtpServer,  # noqa: F811
     django_capture_on_commit_callbacks: OnCommit,
 ) -> None:
-    """R-PAY-4, CGV art. 15: the staff screen « Suspendre des services » goes through the
-    contracts app, which e-mails the notice after the commit."""
+    """R-PAY-4, CGV art. 15: the staff screen « Suspendre des services » goes through the contracts
+    app, which e-mails the notice after the commit."""
     fibre = ftto(customer)
     start, end = _window()
     form = {
@@ -259,9 +265,9 @@ def test_a_notice_that_cannot_be_written_is_recorded_and_the_batch_goes_on(
     staff: Any,
     smtp_server: SmtpServer,  # noqa: F811
 ) -> None:
-    """CGV art. 15: a label with a line break cannot go into the subject (a header injection);
-    that notice keeps its error, unclaimed, the others are sent, and once the label is fixed
-    the next run sends it."""
+    """R-PAY-4, CGV art. 15: a label with a line break cannot go into the subject (a header
+    injection); that notice keeps its error, unclaimed, the others are sent, and once the label is
+    fixed the next run sends it."""
     broken, fibre = ftto(customer), ftto(customer, source="service:ftto-2")
     broken.label = "Fibre FTTO\nBcc: x@example.com"
     broken.save(update_fields=["label"])
@@ -298,8 +304,8 @@ def test_a_claim_held_too_long_without_a_send_is_taken_again_a_fresh_one_is_not(
     smtp_server: SmtpServer,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """CGV art. 15: a sender that died between its claim and its send leaves a claim that the
-    next run takes again after 15 minutes; a fresh claim belongs to a sender at work, and a
+    """R-PAY-4, CGV art. 15: a sender that died between its claim and its send leaves a claim that
+    the next run takes again after 15 minutes; a fresh claim belongs to a sender at work, and a
     stale claim another sender takes meanwhile is left to it: never two sends."""
     start, end = _window()
     now = timezone.now()
@@ -311,14 +317,14 @@ def test_a_claim_held_too_long_without_a_send_is_taken_again_a_fresh_one_is_not(
         notice_claimed_at=now - timedelta(minutes=16)
     )
     Suspension.objects.filter(pk=busy.pk).update(notice_claimed_at=now - timedelta(minutes=1))
-    write = services.maintenance_notice_email
+    send = services.send_with_retries
 
-    def another_sender_claims_raced_meanwhile(suspension: Any) -> Any:
-        if suspension.pk == raced.pk:
-            Suspension.objects.filter(pk=raced.pk).update(notice_claimed_at=timezone.now())
-        return write(suspension)
+    def another_sender_claims_raced_meanwhile(message: Any, **options: Any) -> Any:
+        # While this run sends the first notice, another takes the stale claim of the last.
+        Suspension.objects.filter(pk=raced.pk).update(notice_claimed_at=timezone.now())
+        return send(message, **options)
 
-    monkeypatch.setattr(services, "maintenance_notice_email", another_sender_claims_raced_meanwhile)
+    monkeypatch.setattr(services, "send_with_retries", another_sender_claims_raced_meanwhile)
 
     report = services.send_maintenance_notices(at=now)
 
@@ -339,7 +345,7 @@ def test_an_unexpected_error_while_sending_releases_the_claim_and_the_batch_goes
     smtp_server: SmtpServer,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """CGV art. 15: whatever a send raises after the claim, the claim is released with the
+    """R-PAY-4, CGV art. 15: whatever a send raises after the claim, the claim is released with the
     error, the other notices are sent and a later run sends that one."""
     start, end = _window()
     failing, other = (
@@ -374,11 +380,11 @@ def test_the_run_exits_in_error_when_a_notice_failed(
     staff: Any,
     smtp_server: SmtpServer,  # noqa: F811
 ) -> None:
-    """CGV art. 15: a refused notice is printed and `syres contracts maintenance-notices`
+    """R-PAY-4, CGV art. 15: a refused notice is printed and `syres contracts maintenance-notices`
     exits non-zero, so the scheduler reports it; the next run sends it and exits 0."""
     start, end = _window()
     suspension = _maintenance(ftto(customer), staff, start=start, end=end)
-    smtp_server.handler.temporary_failures = 1
+    smtp_server.handler.temporary_failures = DEFAULT_ATTEMPTS  # every attempt
 
     failed = CliRunner().invoke(contracts_group, ["maintenance-notices"])
     sent = CliRunner().invoke(contracts_group, ["maintenance-notices"])

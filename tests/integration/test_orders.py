@@ -396,6 +396,14 @@ def test_an_order_cannot_skip_a_step_of_its_life(customer: Any, sales: Any) -> N
         _place(offer, sales)
 
 
+def test_orders_are_listed_by_state(customer: Any, sales: Any) -> None:
+    """The list of orders (staff API) gives those in the state asked for, and only them."""
+    order = _ftto_order(customer, sales)
+    assert list(selectors.list_orders(state="received")) == [order]
+    assert not selectors.list_orders(state="planned").exists()
+    assert list(selectors.list_orders(customer_id=customer.pk)) == [order]
+
+
 def test_staff_screens_list_orders_by_state_and_planned_date_and_serve_the_quote_pdf(
     customer: Any, sales: Any, admin_client: Any
 ) -> None:

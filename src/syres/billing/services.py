@@ -17,15 +17,14 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from syres.billing import selectors
@@ -52,6 +51,7 @@ from syres.domain.periods import PARIS, Month
 from syres.domain.terms import Terms
 from syres.equipment import selectors as equipment_selectors
 from syres.equipment import services as equipment_services
+from syres.mail import error_text, unclaimed_or_stale
 from syres.orders import selectors as order_selectors
 from syres.terms import load_terms
 from syres.usage import selectors as usage_selectors
@@ -495,7 +495,7 @@ def send_pending_mail(
     *,
     invoice_ids: Iterable[int] | None = None,
     attempts: int = 3,
-    retry_delay_s: float = 2.0,
+    retry_delay_s: float | None = None,
     at: datetime | None = None,
 ) -> MailReport:
     """Send the e-mail of every rendered document not sent yet (R-INV-1).
@@ -506,10 +506,8 @@ def send_pending_mail(
     left by a sender that died is taken again (`settings.MAIL_CLAIM_STALE_AFTER_S`). Never
     raises for a mail that failed: the others are still sent."""
     report = MailReport()
-    started = at or timezone.now()
-    stale = started - timedelta(seconds=settings.MAIL_CLAIM_STALE_AFTER_S)
     outbox = MailOutbox.objects.filter(
-        Q(claimed_at__isnull=True) | Q(claimed_at__lt=stale),
+        unclaimed_or_stale("claimed_at", at=at or timezone.now()),
         state__in=[OutboxState.PENDING, OutboxState.FAILED],
         attempts__lt=MAX_MAIL_ATTEMPTS,
         invoice__rendered_at__isnull=False,
@@ -525,6 +523,9 @@ def send_pending_mail(
         ).update(claimed_at=now)
         if not claimed:
             continue
+        # Every update after the send is conditional on this sender's claim: if it was slow
+        # enough for its claim to be taken again, it changes nothing of the other sender's.
+        held = MailOutbox.objects.filter(pk=mail_id, claimed_at=now)
         mail = MailOutbox.objects.select_related("invoice").get(pk=mail_id)
         try:
             document = selectors.document_of(mail.invoice)
@@ -537,10 +538,10 @@ def send_pending_mail(
             )
         except Exception as error:  # the mail is retried; the others of the batch still go
             logger.exception("invoice e-mail %s not sent", mail_id)
-            MailOutbox.objects.filter(pk=mail_id, claimed_at=now).update(
+            held.update(
                 state=OutboxState.FAILED,
                 attempts=mail.attempts + 1,
-                last_error=f"{type(error).__name__}: {error}"[:2000],
+                last_error=error_text(error, limit=2000),
                 claimed_at=None,
             )
             report.failed += 1
@@ -548,7 +549,7 @@ def send_pending_mail(
             continue
         if outcome.sent:
             # The claim stays: a sent mail is never picked again.
-            MailOutbox.objects.filter(pk=mail_id).update(
+            held.update(
                 state=OutboxState.SENT,
                 attempts=mail.attempts + outcome.attempts,
                 message_id=outcome.message_id,
@@ -557,10 +558,10 @@ def send_pending_mail(
             )
             report.sent += 1
         else:
-            MailOutbox.objects.filter(pk=mail_id).update(
+            held.update(
                 state=OutboxState.FAILED,
                 attempts=mail.attempts + outcome.attempts,
-                last_error=outcome.error[:2000],
+                last_error=outcome.error,
                 claimed_at=None,
             )
             report.failed += 1
@@ -1039,7 +1040,7 @@ def run_billing(
     processes: int = 1,
     pipeline: bool = True,
     send: bool = True,
-    retry_delay_s: float = 2.0,
+    retry_delay_s: float | None = None,
     at: datetime | None = None,
 ) -> RunReport:
     """The billing run of `period` (R-INV-1, R-INV-6), issued on `as_of`.

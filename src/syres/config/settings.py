@@ -155,6 +155,8 @@ EMAIL_TIMEOUT = 20
 # released after this many seconds was left by a sender that died: another takes it again.
 # Far longer than one send with its retries, each SMTP step bounded by EMAIL_TIMEOUT.
 MAIL_CLAIM_STALE_AFTER_S = 15 * 60
+# A temporary refusal (4xx, no connection) is retried after this many seconds × the attempt.
+MAIL_RETRY_DELAY_S = 2.0
 DEFAULT_FROM_EMAIL = os.environ.get("SYRES_MAIL_FROM", TERMS.seller.email)
 
 SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from syres.billing import selectors as billing_selectors
@@ -27,6 +26,7 @@ from syres.domain.billing.lines import ServiceToBill
 from syres.domain.money import CENT, ZERO
 from syres.domain.periods import Month
 from syres.domain.support import GtrOutcome, gtr_outcome
+from syres.mail import unclaimed_or_stale
 from syres.orders import selectors as order_selectors
 from syres.terms import load_terms
 
@@ -337,8 +337,7 @@ def maintenance_notices_to_send(*, at: datetime) -> QuerySet[Suspension]:
     window is still open at `at` (not lifted, planned end to come): announcing one already over
     would only mislead the customer (CGV art. 15)."""
     return Suspension.objects.filter(
-        Q(notice_claimed_at__isnull=True)
-        | Q(notice_claimed_at__lt=at - timedelta(seconds=settings.MAIL_CLAIM_STALE_AFTER_S)),
+        unclaimed_or_stale("notice_claimed_at", at=at),
         reason=rules.SuspensionReason.MAINTENANCE.value,
         notice_sent_at__isnull=True,
         end_at__isnull=True,

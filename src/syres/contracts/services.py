@@ -8,14 +8,12 @@ out after that transaction commits (`send_maintenance_notices`).
 from __future__ import annotations
 
 import logging
-import smtplib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.mail import get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -35,6 +33,7 @@ from syres.contracts.models import (
 from syres.domain import contracts as rules
 from syres.domain.money import ZERO
 from syres.domain.periods import PARIS, Month
+from syres.mail import error_text, send_with_retries
 from syres.orders import selectors as order_selectors
 from syres.orders import services as order_services
 from syres.terms import load_terms
@@ -274,95 +273,54 @@ def send_maintenance_notices(
     *, suspension_ids: Iterable[int] | None = None, at: datetime | None = None
 ) -> NoticeReport:
     """E-mail the notice of every planned maintenance not sent yet whose window is still open
-    at `at` (CGV art. 15): to the customer's billing address, over one SMTP connection.
+    at `at` (CGV art. 15, R-PAY-4) to the customer's billing address, temporary failures
+    retried (`syres.mail.send_with_retries`).
 
-    Each message is fully written first: one that cannot be (a line break in a header) is
-    recorded as failed and never claimed. Then the suspension is claimed (a conditional update
-    on the claim read: only one sender wins it), so a notice is never sent twice, even by two
-    processes; any failure to send releases the claim and is recorded, and a later call sends
-    it. A claim left by a sender that died is taken again
-    (`settings.MAIL_CLAIM_STALE_AFTER_S`). A maintenance over (lifted, or past its planned end)
-    is no longer announced. Never raises for a notice that failed: the others of the batch are
-    still sent."""
+    Each suspension is claimed first (a conditional update on the claim read: only one sender
+    wins it), so a notice is never sent twice, even by two processes; any failure after the
+    claim releases it with its error, and a later call sends the notice. A claim left by a
+    sender that died is taken again (`settings.MAIL_CLAIM_STALE_AFTER_S`). A maintenance over
+    (lifted, or past its planned end) is no longer announced. Never raises for a notice that
+    failed: the others of the batch are still sent."""
     now = _now(at)
-    pending = selectors.maintenance_notices_to_send(at=now)
+    pending = selectors.maintenance_notices_to_send(at=now).select_related(
+        "service__contract__customer"
+    )
     if suspension_ids is not None:
         pending = pending.filter(pk__in=list(suspension_ids))
-    ids = list(pending.values_list("pk", flat=True))
     report = NoticeReport()
-    if not ids:
-        return report
-    tried: set[int] = set()
-    try:
-        with get_connection(fail_silently=False) as connection:
-            for suspension_id in ids:
-                tried.add(suspension_id)
-                _send_notice(connection, suspension_id, report=report, at=now)
-    except (smtplib.SMTPException, OSError) as error:
-        logger.error("maintenance notices: cannot reach the SMTP server (%s)", error)
-        untried = [pk for pk in ids if pk not in tried]
-        Suspension.objects.filter(pk__in=untried, notice_sent_at__isnull=True).update(
-            notice_error=_error_text(error)
-        )
-        report.failures.extend(f"suspension n° {pk} : {_error_text(error)}" for pk in untried)
+    for suspension in list(pending):
+        _send_notice(suspension, report=report, at=now)
     return report
 
 
-def _error_text(error: Exception) -> str:
-    return f"{type(error).__name__}: {error}"[:300]
-
-
-def _send_notice(
-    connection: Any, suspension_id: int, *, report: NoticeReport, at: datetime
-) -> None:
-    suspension = Suspension.objects.select_related("service__contract__customer").get(
-        pk=suspension_id
-    )
-    try:
-        message = maintenance_notice_email(suspension)
-        # Renders every header (BadHeaderError on a line break) before anything is claimed.
-        message.message()
-    except Exception as error:
-        logger.exception("maintenance notice of suspension %s not written", suspension_id)
-        _record_failure(suspension_id, error, report=report)
-        return
+def _send_notice(suspension: Suspension, *, report: NoticeReport, at: datetime) -> None:
     # Conditional on the claim read (none, or a stale one) and on the notice still being due:
     # of two senders, only one moves the claim.
     claimed = (
         selectors.maintenance_notices_to_send(at=at)
-        .filter(pk=suspension_id, notice_claimed_at=suspension.notice_claimed_at)
+        .filter(pk=suspension.pk, notice_claimed_at=suspension.notice_claimed_at)
         .update(notice_claimed_at=at)
     )
     if not claimed:
         return  # another sender has it, or sent it
+    # Every update after is conditional on this sender's claim.
+    held = Suspension.objects.filter(pk=suspension.pk, notice_claimed_at=at)
     try:
-        connection.send_messages([message])
-    except Exception as error:  # the server's refusal or anything else: retried later
-        logger.warning("maintenance notice of suspension %s not sent (%s)", suspension_id, error)
-        _record_failure(suspension_id, error, report=report, claimed_at=at)
-        return
-    # The claim stays: a sent notice is never picked again.
-    Suspension.objects.filter(pk=suspension_id).update(notice_sent_at=at, notice_error="")
-    report.sent += 1
-
-
-def _record_failure(
-    suspension_id: int,
-    error: Exception,
-    *,
-    report: NoticeReport,
-    claimed_at: datetime | None = None,
-) -> None:
-    """Record the error of a notice not sent; release the claim `claimed_at` if this sender
-    holds it, so the next run sends the notice."""
-    unsent = Suspension.objects.filter(pk=suspension_id, notice_sent_at__isnull=True)
-    if claimed_at is not None:
-        unsent.filter(notice_claimed_at=claimed_at).update(
-            notice_claimed_at=None, notice_error=_error_text(error)
+        delivery = send_with_retries(
+            maintenance_notice_email(suspension), what=f"maintenance notice {suspension.pk}"
         )
-    else:
-        unsent.update(notice_error=_error_text(error))
-    report.failures.append(f"suspension n° {suspension_id} : {_error_text(error)}")
+        error = delivery.error
+    except Exception as failure:  # a header the mail library refuses, or anything else
+        logger.exception("maintenance notice of suspension %s not sent", suspension.pk)
+        error = error_text(failure)
+    if not error:
+        # The claim stays: a sent notice is never picked again.
+        held.update(notice_sent_at=at, notice_error="")
+        report.sent += 1
+        return
+    held.update(notice_claimed_at=None, notice_error=error[:300])
+    report.failures.append(f"suspension n° {suspension.pk} : {error[:300]}")
 
 
 @transaction.atomic

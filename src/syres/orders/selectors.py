@@ -241,11 +241,14 @@ def order_counts_by_state() -> list[tuple[str, str, int]]:
     return [(state.value, str(state.label), counts.get(state.value, 0)) for state in OrderState]
 
 
-def list_orders(*, customer_id: int | None = None) -> QuerySet[Order]:
-    """Orders, newest first; only one customer's when `customer_id` is given."""
+def list_orders(*, customer_id: int | None = None, state: str | None = None) -> QuerySet[Order]:
+    """Orders, newest first; only one customer's when `customer_id` is given, only those in
+    `state` when it is given."""
     orders = Order.objects.select_related("customer").order_by("-created_at", "-pk")
     if customer_id is not None:
         orders = orders.filter(customer_id=customer_id)
+    if state is not None:
+        orders = orders.filter(state=state)
     return orders
 
 

@@ -48,6 +48,7 @@ from syres.domain.payments.statements import (
 )
 from syres.domain.periods import PARIS
 from syres.domain.terms import Terms
+from syres.mail import error_text
 from syres.payments import selectors
 from syres.payments.models import (
     ActionKind,
@@ -1247,13 +1248,15 @@ def _send_dunning_emails(steps: Sequence[DunningStep], report: DunningReport) ->
     pending = [s for s in steps if s.action in ("reminder", "formal_notice")]
     if not pending:
         return
+    tried: list[DunningStep] = []
     try:
         with get_connection(fail_silently=False) as connection:
             for step in pending:
+                tried.append(step)
                 try:
                     connection.send_messages([_dunning_email(step)])
                 except (smtplib.SMTPException, OSError) as error:
-                    step.email_error = f"{type(error).__name__}: {error}"[:300]
+                    step.email_error = error_text(error)
                     step.save(update_fields=["email_error"])
                     report.email_failures.append(step.invoice.number)
                     continue
@@ -1262,8 +1265,10 @@ def _send_dunning_emails(steps: Sequence[DunningStep], report: DunningReport) ->
                 step.save(update_fields=["email_sent_at", "email_error"])
                 report.emails_sent += 1
     except (smtplib.SMTPException, OSError) as error:
+        # No connection, or it broke: the reminders not tried yet wait for the next run (a
+        # failure to close it after the last one changes nothing of those already sent).
         logger.error("dunning e-mails: cannot reach the SMTP server (%s)", error)
-        report.email_failures.extend(s.invoice.number for s in pending)
+        report.email_failures.extend(s.invoice.number for s in pending if s not in tried)
 
 
 def run_dunning(

@@ -14,8 +14,7 @@ from syres.domain.orders import STATE_LABELS
 from syres.orders import selectors as orders
 
 router = Router(tags=["commandes"])
-# The states of an order (R-ORD-*), from the domain: an unknown one is refused (422), not
-# looked for.
+# The states of an order, from the domain: an unknown one is refused (422), not looked for.
 StateText = Annotated[
     str,
     Query(pattern=f"^({'|'.join(STATE_LABELS)})?$", description=", ".join(STATE_LABELS)),
@@ -78,9 +77,7 @@ def _order_out(order: Any) -> dict[str, Any]:
 def list_orders(
     request: HttpRequest, customer_id: QueryId | None = None, state: StateText = ""
 ) -> list[OrderOut]:
-    found = orders.list_orders(customer_id=customer_id)
-    if state:
-        found = found.filter(state=state)
+    found = orders.list_orders(customer_id=customer_id, state=state or None)
     return [OrderOut(**_order_out(order)) for order in found]
 
 
