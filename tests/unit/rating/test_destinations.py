@@ -251,4 +251,3 @@ def test_national_numbers_by_their_key_are_classified_as_their_text(
         .sort("national_key")
         .equals(expected.select(columns).sort("national_key"))
     )
-    assert by_key.get_column("reject_reason").is_null().all()

@@ -213,8 +213,8 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
     """Classify distinct callee strings (R-DEST-1..4).
 
     Returns one row per distinct callee: `callee`, `number` (E.164 digits as Int64; null for
-    short numbers), `destination_class`, `region` (ISO 3166), `rate_micro` (per minute, integer
-    micro-euros, R-DEST-2/R-DEST-4) and `reject_reason` (set for an invalid number).
+    short numbers), `destination_class` (`invalid` for what is no number), `region` (ISO 3166)
+    and `rate_micro` (per minute, integer micro-euros, R-DEST-2/R-DEST-4).
     Accepted forms: `+CC…`, `00CC…`, French national `0XXXXXXXXX`, short numbers, and E.164
     digits without `+` (eight digits or more, not starting with 0).
     """
@@ -226,10 +226,13 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
     # Most callees are in the plain national form: they are classified by their key (no
     # cleaning, no calling-code search: they give exactly what those would give), and their
     # text is the key's.
+    keys = texts.get_column("_key").drop_nulls().unique()
     national = (
-        _classified_national(texts.get_column("_key").drop_nulls().unique(), terms=terms)
+        classify_national_keys(keys, terms=terms)
         .with_columns(callee=pl.lit("0") + pl.col("national_key").cast(pl.String))
         .select("callee", pl.exclude("callee", "national_key"))
+        if keys.len()
+        else None
     )
     base = (
         texts.filter(pl.col("_key").is_null())
@@ -264,24 +267,14 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
     others = pl.concat([short, full, invalid], how="vertical_relaxed").with_columns(
         pl.col("destination_class").cast(DESTINATION_CLASSES)
     )
-    classified = pl.concat([national, _with_rates(others, terms=terms)], how="diagonal_relaxed")
-    return classified.with_columns(
-        reject_reason=pl.when(pl.col("destination_class") == DestinationClass.INVALID.value)
-        .then(pl.lit("numéro appelé invalide : ") + pl.col("callee").fill_null(""))
-        .otherwise(pl.lit(None, dtype=pl.String))
-    )
+    rated = _with_rates(others, terms=terms)
+    return rated if national is None else pl.concat([national, rated], how="diagonal_relaxed")
 
 
 def classify_national_keys(keys: pl.Series, *, terms: Terms) -> pl.DataFrame:
     """Classify distinct callees in the plain national form `0XXXXXXXXX`, given by their
     `national_number_key` (R-DEST-1, -2): the rows `classify_callees` gives for their texts,
     with `national_key` in place of `callee` (no text is built)."""
-    return _classified_national(keys, terms=terms).with_columns(
-        reject_reason=pl.lit(None, dtype=pl.String)
-    )
-
-
-def _classified_national(keys: pl.Series, *, terms: Terms) -> pl.DataFrame:
     home_code = phonenumbers.country_code_for_region(terms.rating.home_country)
     frame = pl.DataFrame({"national_key": keys.cast(pl.Int64)}).with_columns(
         nsn=pl.col("national_key").cast(pl.String)
@@ -432,8 +425,8 @@ def _classify_home(
     length = nsn.str.len_chars()
     digits = nsn.cast(pl.Int64, strict=False)
     first = digits // 10**8  # of a nine-digit number, the only length classified below
-    free_texts = (prefix.removeprefix("0") for prefix in rating.free_special_prefixes)
-    free = [int(text) for text in free_texts if len(text) == 3 and text.isdigit()]
+    # The terms hold them as `08XY` (checked when the file is read): 8XY of the nine digits.
+    free = [int(prefix[1:]) for prefix in rating.free_special_prefixes]
     french = (
         pl.when(length != 9)
         .then(pl.lit(DestinationClass.INVALID.value))

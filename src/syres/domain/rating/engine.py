@@ -262,9 +262,12 @@ def rate_usage(
     mobile = mobile.with_columns(_callee_keys(mobile, others=others)).drop("_national")
 
     trunk_lines = _with_trunk_limits(lines, terms=terms)
-    # The one-call cap is read per line by the compiled pass, not carried by every call.
+    # Only what each call needs goes with it: the limits are read per line (the compiled pass,
+    # the line-month sums), not carried by every call.
     voice_ok, voice_rejected = _accepted(
-        voice, lines=trunk_lines.drop("cap_s"), kind_of_line="trunk"
+        voice,
+        lines=trunk_lines.select("line", "line_idx", "platform", "platform_idx"),
+        kind_of_line="trunk",
     )
     mobile_ok, mobile_rejected = _accepted(mobile, lines=lines, kind_of_line="mobile")
     business = _business_dates_of(voice_ok, mobile_ok, terms=terms)
@@ -306,8 +309,10 @@ def _finished(rated: pl.DataFrame, *, overage: Overage) -> pl.DataFrame:
         "amount": chosen,
         "amount_if_retroactive": "amount_if_retroactive_micro",
     }
+    # Each micro-euro column converted once (with `retroactive`, two outputs share one).
+    euros = {micro: micro_to_decimal(rated.get_column(micro)) for micro in set(money.values())}
     return rated.with_columns(
-        *(micro_to_decimal(rated.get_column(micro)).alias(name) for name, micro in money.items()),
+        *(euros[micro].alias(name) for name, micro in money.items()),
         platform=pl.col("platform").cast(pl.Categorical),
         region=pl.col("region").cast(pl.Categorical),
         zone=pl.col("zone").cast(pl.Categorical),
@@ -511,34 +516,38 @@ def _paris_days(starts: pl.Series) -> pl.DataFrame:
 
 def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
     """The narrow sort keys of SPEC §5.2 (line, month, start, ties by call id), sorted, with
-    `_idx` (the row in `frame`), `g`, a number per line-month in sorted order, and `line_idx`.
-
-    Line, month and start are packed into one 64-bit key when they fit (they do for any real
-    month), so that the sort compares one integer instead of four columns.
-    """
+    `_idx` (the row in `frame`), `g`, a number per line-month in sorted order, and `line_idx`."""
     periods = frame.get_column("period_key").unique().sort().to_list()
+    months = max(len(periods), 1)
     narrow = frame.select(
         _idx=pl.int_range(pl.len(), dtype=pl.UInt32),
-        group=pl.col("line_idx").cast(pl.Int64) * max(len(periods), 1)
+        group=pl.col("line_idx").cast(pl.Int64) * months
         + pl.col("period_key").replace_strict(
             {key: index for index, key in enumerate(periods)}, return_dtype=pl.Int64
         ),
         start_us=pl.col("start").dt.epoch("us"),
     )
-    if narrow.height == 0:
-        return narrow.with_columns(g=pl.lit(0, dtype=pl.UInt32), line_idx=pl.col("group"))
-    low = int(narrow.get_column("start_us").min())  # type: ignore[arg-type]
-    span_bits = (int(narrow.get_column("start_us").max()) - low).bit_length() + 1  # type: ignore[arg-type]
+    if narrow.height:
+        narrow = _sorted(narrow, record_ids=frame.get_column("record_id"))
+    return narrow.select(
+        "_idx", "group", g=pl.col("group").rle_id(), line_idx=pl.col("group") // months
+    )
+
+
+def _sorted(narrow: pl.DataFrame, *, record_ids: pl.Series) -> pl.DataFrame:
+    """`narrow` (`_idx`, `group`, `start_us`) sorted by group, start, then record id.
+
+    Group and start are packed into one 64-bit key when they fit (they do for any real
+    month), so that the sort compares one integer instead of three columns.
+    """
+    starts = narrow.get_column("start_us")
+    low = int(starts.min())  # type: ignore[arg-type]
+    span_bits = (int(starts.max()) - low).bit_length() + 1  # type: ignore[arg-type]
     group_bits = int(narrow.get_column("group").max()).bit_length() + 1  # type: ignore[arg-type]
     if span_bits + group_bits > 62:
-        return (
-            narrow.with_columns(rid_rank=frame.get_column("record_id").rank("ordinal"))
-            .sort("group", "start_us", "rid_rank")
-            .with_columns(
-                g=pl.col("group").rle_id(), line_idx=pl.col("group") // max(len(periods), 1)
-            )
+        return narrow.with_columns(rid_rank=record_ids.rank("ordinal")).sort(
+            "group", "start_us", "rid_rank"
         )
-    starts = narrow.get_column("start_us")
     row_bits = max(narrow.height - 1, 1).bit_length()
     seconds_bits = ((int(starts.max()) - low) // 1_000_000).bit_length() + 1  # type: ignore[arg-type]
     if seconds_bits + group_bits + row_bits <= 62 and ((starts % 1_000_000) == 0).all():
@@ -563,17 +572,15 @@ def _start_order(frame: pl.DataFrame) -> pl.DataFrame:
         (packed == packed.shift(1)) | (packed == packed.shift(-1))
     )
     if tied.height:
-        ordered = tied.with_columns(
-            record_id=frame.get_column("record_id").gather(tied.get_column("_idx"))
-        ).sort("packed", "record_id")
+        ordered = tied.with_columns(record_id=record_ids.gather(tied.get_column("_idx"))).sort(
+            "packed", "record_id"
+        )
         narrow = narrow.with_columns(
             _idx=narrow.get_column("_idx").scatter(
                 tied.get_column("_pos"), ordered.get_column("_idx")
             )
         )
-    return narrow.with_columns(
-        g=pl.col("group").rle_id(), line_idx=pl.col("group") // max(len(periods), 1)
-    )
+    return narrow
 
 
 def _with_period_and_group(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
@@ -678,7 +685,7 @@ def _rate_trunks(
     the summary, and the calls rejected for their callee.
 
     Only integer keys go through joins (the callee's class is a row of `classes`, gathered
-    where needed), the limits come with the line, and the running counters are one compiled
+    where needed), the limits are read per line, and the running counters are one compiled
     pass (`counters.count_trunk_calls`)."""
     answered_out = (pl.col("direction") == "out") & (pl.col("duration_s") > 0)
     calls = calls.with_columns(
@@ -758,7 +765,7 @@ def _rate_trunks(
         amount_beyond_micro=pl.Series(counters.amount_beyond_micro),
         amount_if_retroactive_micro=pl.Series(counters.amount_if_retroactive_micro),
     )
-    sums = _trunk_sums(calls, counters.sums)
+    sums = _trunk_sums(calls, counters.sums, lines=lines)
     # A category per distinct callee, not per call (the output's type).
     region = classes.get_column("region").cast(pl.Categorical)
     calls = calls.with_columns(region=region.gather(class_idx))
@@ -810,12 +817,17 @@ def _trunk_rows(calls: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def _trunk_sums(calls: pl.DataFrame, sums: npt.NDArray[np.int64]) -> pl.DataFrame:
+def _trunk_sums(
+    calls: pl.DataFrame, sums: npt.NDArray[np.int64], *, lines: pl.DataFrame
+) -> pl.DataFrame:
     """The line-month sums of trunk calls, as `_line_month_sums` makes them for mobile lines,
-    from the compiled pass's totals (no group-by over the calls)."""
+    from the compiled pass's totals (no group-by over the calls) and each line's limits."""
     totals = pl.DataFrame(sums, schema=list(SUM_COLUMNS), orient="row")
-    firsts = calls.select("line", "period", "platform", "channels", "limit_s", "limit_numbers")
-    firsts = firsts.gather(totals.get_column("first_row"))
+    firsts = calls.select("line_idx", "line", "period", "platform").gather(
+        totals.get_column("first_row")
+    )
+    limits = lines.select("line_idx", "channels", "limit_s", "limit_numbers")
+    firsts = _with_joined(firsts, limits, on="line_idx").drop("line_idx")
     flags = ("over_numbers", "over_time", "over_2h")
     return pl.concat(
         [
@@ -1221,7 +1233,6 @@ def _summary(sums: pl.DataFrame, *, terms: Terms, overage: Overage) -> pl.DataFr
         )
         .with_columns(breaches=pl.col("breaches").cast(pl.String))
     )
-    summary = summary.with_columns()
     return summary.select(
         "line",
         "platform",
