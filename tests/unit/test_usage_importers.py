@@ -359,17 +359,14 @@ def test_canonical_kinds_directions_and_flags_are_read_as_the_general_cleaning_r
         taken.append(original(raw, vocabularies))
         return taken[-1]
 
-    importers._canonical = spied  # type: ignore[assignment]
-    try:
+    # (A context, not the fixture: Hypothesis runs the test many times in one fixture's life.)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importers, "_canonical", spied)
         fast = read_usage_files([voice_path, mobile_path])
-    finally:
-        importers._canonical = original  # type: ignore[assignment]
     assert taken == [{"direction", "forwarded"}, {"kind", "forwarded"}]
-    importers._canonical = lambda raw, vocabularies: set()  # type: ignore[assignment]
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(importers, "_canonical", lambda raw, vocabularies: set())
         general = read_usage_files([voice_path, mobile_path])
-    finally:
-        importers._canonical = original  # type: ignore[assignment]
     assert fast.voice.equals(general.voice)
     assert fast.mobile.equals(general.mobile)
     assert fast.rejected.equals(general.rejected)

@@ -730,8 +730,8 @@ def _rate_trunks(
         pl.col("unit_rate_micro").fill_null(0),
         pl.col("on_business_day").fill_null(False),
     )
-    # The limits of each line, by its number (`line_idx`, the row of `lines`).
-    limits = lines.sort("line_idx").select(
+    # The limits of each line, by its number (`line_idx` is the row of `lines`).
+    limits = lines.select(
         pl.col("limit_numbers").fill_null(0),
         pl.col("limit_s").fill_null(0),
         pl.col("cap_s").fill_null(-1),
