@@ -303,17 +303,26 @@ def test_the_plain_whole_file_read_of_mobile_gives_what_the_text_path_gives(
     _assert_plain_read_is_the_text_read(path)
 
 
+# The fast reads a test can turn off, from the fastest: the compiled read of a plain file,
+# then Polars' whole-file read of a plain file; with both off, the text path reads it.
+COMPILED_READS = ("_compiled_voice", "_compiled_mobile")
+PLAIN_READS = (*COMPILED_READS, "_read_plain")
+
+
+def read_without(paths: list[Path], turned_off: Sequence[str]) -> importers.ImportedUsage:
+    with pytest.MonkeyPatch.context() as patch:
+        for name in turned_off:
+            patch.setattr(importers, name, lambda *args, **kwargs: None)
+        return read_usage_files(paths)
+
+
 def _assert_plain_read_is_the_text_read(path: Path) -> None:
-    plain = read_usage_files([path])
-    original = importers._read_plain
-    importers._read_plain = lambda *args, **kwargs: None  # type: ignore[assignment]
-    try:
-        text = read_usage_files([path])
-    finally:
-        importers._read_plain = original  # type: ignore[assignment]
-    assert plain.voice.equals(text.voice)
-    assert plain.mobile.equals(text.mobile)
-    assert plain.rejected.equals(text.rejected)
+    """The compiled read, the plain whole-file read and the text path give the same frames."""
+    compiled = read_usage_files([path])
+    for other in (read_without([path], COMPILED_READS), read_without([path], PLAIN_READS)):
+        assert compiled.voice.equals(other.voice)
+        assert compiled.mobile.equals(other.mobile)
+        assert compiled.rejected.equals(other.rejected)
 
 
 @settings(max_examples=40, deadline=None)
@@ -360,13 +369,14 @@ def test_canonical_kinds_directions_and_flags_are_read_as_the_general_cleaning_r
         return taken[-1]
 
     # (A context, not the fixture: Hypothesis runs the test many times in one fixture's life.)
+    # (Polars' plain read: the compiled read checks the words itself.)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(importers, "_canonical", spied)
-        fast = read_usage_files([voice_path, mobile_path])
+        fast = read_without([voice_path, mobile_path], COMPILED_READS)
     assert taken == [{"direction", "forwarded"}, {"kind", "forwarded"}]
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(importers, "_canonical", lambda raw, vocabularies: set())
-        general = read_usage_files([voice_path, mobile_path])
+        general = read_without([voice_path, mobile_path], COMPILED_READS)
     assert fast.voice.equals(general.voice)
     assert fast.mobile.equals(general.mobile)
     assert fast.rejected.equals(general.rejected)

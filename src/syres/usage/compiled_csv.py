@@ -1,0 +1,499 @@
+"""A compiled reader of plain usage files: the fast path of `syres.usage.importers`.
+
+The exports of a month are plain: ASCII, no quotes nor blanks, every date in the common form
+(`2026-03-06T08:43:30+01:00`, the offset of Paris or UTC's). For such a file, one compiled pass
+per core reads the bytes straight into the engine's columns: the texts as Arrow string views
+(what Polars holds, so they are taken without a copy), the dates as instants, the integers as
+integers. It checks every field as it goes, against a grammar narrower than what the importer
+accepts: at the first byte outside it (a quote, a blank, another date form, an empty required
+field, a value out of range…), it gives up and the importer reads the file its general way,
+which reports each malformed record with its reason. So a file read here gives exactly the
+frame the general way would give, with no rejected record; tests compare the two.
+
+Measured on 10 M voice calls (735 MiB): 0.9 s instead of 3.5–4 s, and less than Polars' own
+untyped read of the file takes (1.8–2 s), because nothing is parsed twice.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+from typing import TypeVar, cast
+
+import numba
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def _jit(function: F) -> F:
+    """Compiled to machine code on first use, from the cache beside this file when there is
+    one; `nogil`: the two parts of a file are read at once."""
+    try:
+        return cast(F, numba.njit(cache=True, nogil=True)(function))
+    except RuntimeError:  # no writable place for the cache (a read-only install)
+        return cast(F, numba.njit(cache=False, nogil=True)(function))
+
+
+class Field(IntEnum):
+    """How a field is read (a code the compiled pass understands)."""
+
+    SKIP = 0  # printable, possibly empty, not kept (the caller of a voice CDR)
+    TEXT = 1  # printable, not empty
+    TEXT_OR_EMPTY = 2  # printable, kept as is (an empty text stays empty)
+    TEXT_OR_NULL = 3  # printable, null when empty
+    WORD = 4  # one of the field's words exactly (kept as text, its index in `codes`)
+    INTEGER = 5  # ASCII digits (at most 18), not empty
+    INTEGER_OR_NULL = 6  # digits, null when empty
+    START = 7  # `YYYY-MM-DDTHH:MM:SS+HH:MM` with the offset of `OFFSETS`
+
+
+# The offsets of the common form, in hours east of UTC (Paris in winter and summer, UTC).
+OFFSETS = (0, 1, 2)
+_INLINE = 12
+
+
+@dataclass(frozen=True)
+class PlainFormat:
+    """A header and how each of its fields is read; `words` for the `WORD` fields."""
+
+    header: tuple[str, ...]
+    fields: tuple[Field, ...]
+    words: Mapping[str, tuple[str, ...]]
+
+    def names(self, *kinds: Field) -> list[str]:
+        return [n for n, f in zip(self.header, self.fields, strict=True) if f in kinds]
+
+
+@dataclass
+class PlainColumns:
+    """What the pass read, in file order: row i is line i + 2 of the file."""
+
+    texts: dict[str, pl.Series]  # TEXT*, WORD fields
+    integers: dict[str, pl.Series]  # INTEGER*, START (epoch microseconds, UTC)
+    codes: dict[str, npt.NDArray[np.int8]]  # WORD fields: the index of the word
+    height: int
+
+
+# The canonical files of SPEC §12, as their exports write them.
+VOICE = PlainFormat(
+    header=("call_id", "line", "start", "duration_s", "caller", "callee", "direction", "forwarded"),
+    fields=(
+        Field.TEXT,
+        Field.TEXT,
+        Field.START,
+        Field.INTEGER,
+        Field.SKIP,
+        Field.TEXT_OR_EMPTY,  # (required of outgoing calls: the caller checks)
+        Field.WORD,
+        Field.WORD,
+    ),
+    words={"direction": ("out", "in"), "forwarded": ("0", "1")},
+)
+MOBILE = PlainFormat(
+    header=(
+        "record_id",
+        "line",
+        "start",
+        "kind",
+        "callee",
+        "duration_s",
+        "bytes",
+        "mcc",
+        "forwarded",
+    ),
+    fields=(
+        Field.TEXT,
+        Field.TEXT,
+        Field.START,
+        Field.WORD,
+        Field.TEXT_OR_NULL,
+        Field.INTEGER_OR_NULL,
+        Field.INTEGER_OR_NULL,
+        Field.INTEGER,
+        Field.WORD,  # empty for SMS and data
+    ),
+    words={"kind": ("voice", "sms", "data"), "forwarded": ("", "0", "1")},
+)
+
+_TEXT_FIELDS = (Field.TEXT, Field.TEXT_OR_EMPTY, Field.TEXT_OR_NULL, Field.WORD)
+_INTEGER_FIELDS = (Field.INTEGER, Field.INTEGER_OR_NULL, Field.START)
+
+
+def read_plain_columns(
+    path: Path, layout: PlainFormat, *, starts_from_us: int, starts_until_us: int
+) -> PlainColumns | None:
+    """The columns of a plain file in `layout`, or `None` when a byte of it is outside the
+    grammar (the caller then reads it its general way). Starts must lie in
+    [`starts_from_us`, `starts_until_us`) (epoch microseconds)."""
+    with path.open("rb") as handle:
+        if path.stat().st_size == 0:
+            return None
+        # Unmapped once no array refers to it (none does once the columns are made).
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+    return _read_mapped(
+        np.frombuffer(mapped, dtype=np.uint8), layout, starts_from_us, starts_until_us
+    )
+
+
+def _read_mapped(
+    data: npt.NDArray[np.uint8], layout: PlainFormat, low_us: int, high_us: int
+) -> PlainColumns | None:
+    header = (",".join(layout.header) + "\n").encode()
+    if bytes(data[: len(header)]) != header:
+        return None
+    parts = _parts(data, len(header))
+    kinds = np.array([int(f) for f in layout.fields], dtype=np.int64)
+    words = _word_table(layout)
+    texts = layout.names(*_TEXT_FIELDS)
+    integers = layout.names(*_INTEGER_FIELDS)
+    slot = np.full(len(layout.fields), -1, dtype=np.int64)
+    for index, (name, kind) in enumerate(zip(layout.header, layout.fields, strict=True)):
+        if kind in _TEXT_FIELDS:
+            slot[index] = texts.index(name)
+        elif kind in _INTEGER_FIELDS:
+            slot[index] = integers.index(name)
+    # The pass holds no Python object and releases the GIL: one part per core. Each part's
+    # rows are counted first, so that both write into the same columns, each at its place.
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        eight_bytes = data[: len(data) // 8 * 8].view(np.uint64)
+        counts = list(pool.map(lambda part: _count_rows(data, eight_bytes, *part), parts))
+        height = sum(counts)
+        out = _Output(
+            views=np.empty((len(texts), height, 2), dtype=np.uint64),
+            longs=[np.empty(max(end - begin, 1), dtype=np.uint8) for begin, end in parts],
+            integers=np.empty((len(integers), height), dtype=np.int64),
+            valid=np.empty((len(layout.fields), height), dtype=np.bool_),
+            codes=np.empty((len(layout.fields), height), dtype=np.int8),
+        )
+
+        def read_part(number: int) -> bool:
+            begin, end = parts[number]
+            rows = _parse(
+                data, begin, end, sum(counts[:number]), kinds, slot, _BYTE_CLASSES,
+                words.bytes, words.lengths, words.first, words.count, low_us, high_us, number,
+                out.views, out.longs[number], out.integers, out.valid, out.codes,
+            )  # fmt: skip
+            return bool(rows == counts[number])
+
+        if not all(pool.map(read_part, range(len(parts)))):
+            return None
+    return _columns(out, layout, texts=texts, integers=integers, height=height)
+
+
+@dataclass
+class _Output:
+    views: npt.NDArray[np.uint64]  # (text, row, 2): each string view as two 64-bit words
+    longs: list[npt.NDArray[np.uint8]]  # per part, its texts longer than 12 bytes end to end
+    integers: npt.NDArray[np.int64]
+    valid: npt.NDArray[np.bool_]  # (field, row): not null (written for nullable fields)
+    codes: npt.NDArray[np.int8]  # (field, row): the word's index (written for `WORD` fields)
+
+
+def _parts(data: npt.NDArray[np.uint8], begin: int) -> list[tuple[int, int]]:
+    """The rows cut in two at a line end near the middle (one part for a small file)."""
+    end = len(data)
+    if end - begin < 2**20:
+        return [(begin, end)]
+    middle = begin + (end - begin) // 2
+    line_end = bytes(data[middle : middle + 65536]).find(b"\n")
+    if line_end < 0:
+        return [(begin, end)]
+    cut = middle + line_end + 1
+    return [(begin, cut), (cut, end)]
+
+
+@dataclass(frozen=True)
+class _Words:
+    bytes: npt.NDArray[np.uint8]  # (word, 12): each word zero-padded
+    lengths: npt.NDArray[np.int64]
+    first: npt.NDArray[np.int64]  # per field: its first word's row
+    count: npt.NDArray[np.int64]  # per field: how many words
+
+
+def _word_table(layout: PlainFormat) -> _Words:
+    table: list[bytes] = []
+    first, count = [], []
+    for name in layout.header:
+        words = [word.encode("ascii") for word in layout.words.get(name, ())]
+        if any(len(word) > _INLINE for word in words):
+            raise ValueError(f"{name}: a word has at most {_INLINE} characters")
+        first.append(len(table))
+        count.append(len(words))
+        table.extend(words)
+    padded = np.zeros((max(len(table), 1), _INLINE), dtype=np.uint8)
+    for row, word in enumerate(table):
+        padded[row, : len(word)] = np.frombuffer(word, dtype=np.uint8)
+    return _Words(
+        bytes=padded,
+        lengths=np.array([len(w) for w in table] or [0], dtype=np.int64),
+        first=np.array(first, dtype=np.int64),
+        count=np.array(count, dtype=np.int64),
+    )
+
+
+def _columns(
+    out: _Output, layout: PlainFormat, *, texts: list[str], integers: list[str], height: int
+) -> PlainColumns:
+    field_of = {name: index for index, name in enumerate(layout.header)}
+    nullable = set(layout.names(Field.TEXT_OR_NULL, Field.INTEGER_OR_NULL))
+
+    def validity(name: str) -> pa.Buffer | None:
+        if name not in nullable:
+            return None
+        valid = out.valid[field_of[name]]
+        return None if valid.all() else pa.py_buffer(np.packbits(valid, bitorder="little"))
+
+    def series(array: pa.Array, name: str) -> pl.Series:
+        return cast(pl.Series, pl.from_arrow(array)).alias(name)
+
+    longs = [pa.py_buffer(long) for long in out.longs]
+    return PlainColumns(
+        texts={
+            name: series(
+                pa.Array.from_buffers(
+                    pa.string_view(),
+                    height,
+                    [validity(name), pa.py_buffer(out.views[index]), *longs],
+                ),
+                name,
+            )
+            for index, name in enumerate(texts)
+        },
+        integers={
+            name: series(
+                pa.Array.from_buffers(
+                    pa.int64(), height, [validity(name), pa.py_buffer(out.integers[index])]
+                ),
+                name,
+            )
+            for index, name in enumerate(integers)
+        },
+        codes={name: out.codes[field_of[name]] for name in layout.names(Field.WORD)},
+        height=height,
+    )
+
+
+# What each byte is to the pass: 1 a byte of a field (printable ASCII but the quote), 2 the
+# comma, 3 the line feed, 0 a byte outside the grammar.
+_BYTE_CLASSES = np.zeros(256, dtype=np.uint8)
+_BYTE_CLASSES[33:127] = 1
+_BYTE_CLASSES[ord('"')] = 0
+_BYTE_CLASSES[ord(",")] = 2
+_BYTE_CLASSES[ord("\n")] = 3
+
+
+_ONES = np.uint64(0x0101010101010101)
+_LOW_SEVEN = np.uint64(0x7F7F7F7F7F7F7F7F)
+_LINE_FEEDS = np.uint64(0x0A0A0A0A0A0A0A0A)
+
+
+@_jit
+def _count_rows(
+    data: npt.NDArray[np.uint8], words: npt.NDArray[np.uint64], begin: int, end: int
+) -> int:
+    """The lines of `data[begin:end]`, the last one with or without its line feed. `words`
+    is `data` as 64-bit words: eight bytes are tested at once (a byte at a time took four
+    times as long)."""
+    rows = 0
+    first_word, end_word = (begin + 7) // 8, end // 8
+    if first_word >= end_word:
+        first_word = end_word = end
+    for pos in range(begin, min(first_word * 8, end)):
+        rows += data[pos] == 10
+    for index in range(first_word, end_word):
+        x = words[index] ^ _LINE_FEEDS
+        # The high bit of each byte that was a line feed, then their sum by a multiplication.
+        zero = ~(((x & _LOW_SEVEN) + _LOW_SEVEN) | x | _LOW_SEVEN)
+        rows += ((zero >> np.uint64(7)) * _ONES) >> np.uint64(56)
+    for pos in range(max(end_word * 8, begin), end):
+        rows += data[pos] == 10
+    if end > begin and data[end - 1] != 10:
+        rows += 1
+    return rows
+
+
+@_jit
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    if month <= 2:
+        year -= 1
+    era = (year if year >= 0 else year - 399) // 400
+    of_era = year - era * 400
+    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    return era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
+
+
+@_jit
+def _parse(
+    data: npt.NDArray[np.uint8],
+    begin: int,
+    end: int,
+    first_row: int,
+    kinds: npt.NDArray[np.int64],
+    slot: npt.NDArray[np.int64],
+    byte_classes: npt.NDArray[np.uint8],
+    words: npt.NDArray[np.uint8],
+    word_lengths: npt.NDArray[np.int64],
+    first_word: npt.NDArray[np.int64],
+    word_count: npt.NDArray[np.int64],
+    low_us: int,
+    high_us: int,
+    buffer_index: int,
+    views: npt.NDArray[np.uint64],
+    long: npt.NDArray[np.uint8],
+    integers: npt.NDArray[np.int64],
+    valid: npt.NDArray[np.bool_],
+    codes: npt.NDArray[np.int8],
+) -> int:
+    """The rows of `data[begin:end]` into the outputs from row `first_row`; how many rows
+    were read, or -1 at the first byte outside the grammar. The texts longer than 12 bytes
+    are copied to `long`, the views' data buffer number `buffer_index`."""
+    fields = len(kinds)
+    row = first_row
+    pos = begin
+    long_used = 0
+    while pos < end:
+        for field in range(fields):
+            kind = kinds[field]
+            first = pos
+            separator = 0
+            while pos < end:
+                separator = byte_classes[data[pos]]
+                if separator != 1:
+                    break
+                pos += 1
+            size = pos - first
+            if pos < end:
+                # The comma between fields, the line feed after the last one.
+                if separator != (3 if field == fields - 1 else 2):
+                    return -1
+                pos += 1
+            elif field != fields - 1:
+                return -1
+            if kind == 0:
+                continue
+            if kind <= 4:  # a text
+                if size == 0 and kind == 1:
+                    return -1
+                if kind == 3:
+                    valid[field, row] = size > 0
+                if kind == 4:
+                    found = -1
+                    for w in range(first_word[field], first_word[field] + word_count[field]):
+                        if word_lengths[w] == size:
+                            same = True
+                            for k in range(size):
+                                if words[w, k] != data[first + k]:
+                                    same = False
+                                    break
+                            if same:
+                                found = w - first_word[field]
+                                break
+                    if found < 0:
+                        return -1
+                    codes[field, row] = found
+                # The view as two 64-bit words (little-endian): the length, then the text
+                # (at most 12 bytes) or its first 4 bytes, its buffer and its place there.
+                low = np.uint64(size)
+                high = np.uint64(0)
+                for k in range(min(size, 4)):
+                    low |= np.uint64(data[first + k]) << np.uint64(32 + 8 * k)
+                if size <= _INLINE:
+                    for k in range(4, size):
+                        high |= np.uint64(data[first + k]) << np.uint64(8 * (k - 4))
+                else:
+                    high = np.uint64(buffer_index) | (np.uint64(long_used) << np.uint64(32))
+                    long[long_used : long_used + size] = data[first : first + size]
+                    long_used += size
+                views[slot[field], row, 0] = low
+                views[slot[field], row, 1] = high
+                continue
+            if kind == 7:
+                if not _start_ok(data, first, size):
+                    return -1
+                instant = _start_us(data, first)
+                if instant < low_us or instant >= high_us:
+                    return -1
+                integers[slot[field], row] = instant
+                continue
+            # an integer
+            if kind == 6:
+                valid[field, row] = size > 0
+            if size == 0:
+                if kind == 5:
+                    return -1
+                integers[slot[field], row] = 0
+                continue
+            if size > 18:
+                return -1
+            value = 0
+            for k in range(size):
+                digit = data[first + k] - 48
+                if digit < 0 or digit > 9:
+                    return -1
+                value = value * 10 + digit
+            integers[slot[field], row] = value
+        row += 1
+    return row - first_row
+
+
+@_jit
+def _start_ok(data: npt.NDArray[np.uint8], at: int, size: int) -> bool:
+    if size != 25:
+        return False
+    for k in (4, 7):
+        if data[at + k] != 45:  # -
+            return False
+    if data[at + 10] != 84 or data[at + 19] != 43:  # T, +
+        return False
+    for k in (13, 16, 22):
+        if data[at + k] != 58:  # :
+            return False
+    for k in (0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24):
+        if data[at + k] < 48 or data[at + k] > 57:
+            return False
+    year = _number(data, at, 4)
+    month = _number(data, at + 5, 2)
+    day = _number(data, at + 8, 2)
+    if month < 1 or month > 12 or day < 1 or day > _days_in_month(year, month):
+        return False
+    if _number(data, at + 11, 2) > 23 or _number(data, at + 14, 2) > 59:
+        return False
+    if _number(data, at + 17, 2) > 59 or _number(data, at + 23, 2) != 0:
+        return False
+    offset = _number(data, at + 20, 2)
+    return offset == 0 or offset == 1 or offset == 2  # OFFSETS
+
+
+@_jit
+def _start_us(data: npt.NDArray[np.uint8], at: int) -> int:
+    days = _days_from_civil(
+        _number(data, at, 4), _number(data, at + 5, 2), _number(data, at + 8, 2)
+    )
+    seconds = (
+        (days * 24 + _number(data, at + 11, 2)) * 60 + _number(data, at + 14, 2)
+    ) * 60 + _number(data, at + 17, 2)
+    return (seconds - _number(data, at + 20, 2) * 3600) * 1_000_000
+
+
+@_jit
+def _number(data: npt.NDArray[np.uint8], at: int, digits: int) -> int:
+    value = 0
+    for k in range(digits):
+        value = value * 10 + (data[at + k] - 48)
+    return value
+
+
+@_jit
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 28
+    return 30 if month == 4 or month == 6 or month == 9 or month == 11 else 31
