@@ -98,8 +98,42 @@ class TrunkCounters:
     sums: Ints
 
 
+@dataclass(frozen=True)
+class MobileRecords:
+    """The inputs of the mobile pass (R-MOB-1..3): per record in frame order, except `order`
+    and `group` (per position in start order, as `_start_order` gives them)."""
+
+    order: npt.NDArray[np.uint32]
+    group: npt.NDArray[np.uint32]
+    zone: Ints  # the zone's number: its row of `cap_bytes`
+    timed_s: Ints  # voice seconds that count toward the included hours (R-MOB-1), else 0
+    sms_eligible: Flags  # an SMS that counts toward the bundle (R-MOB-2)
+    number_key: Ints  # the distinct-number key of the callee (R-MOB-2)
+    data_bytes: Ints  # the volume of a data session, 0 for other records
+    cap_bytes: Ints  # per zone: its monthly cap, at home the fair-use volume (R-MOB-3)
+    home_zone: int  # the number of home: data is included there, throttled beyond the volume
+    voice_limit_s: int
+    sms_max_numbers: int
+    sms_included: int
+
+
+@dataclass(frozen=True)
+class MobileCounters:
+    """Per record, in frame order."""
+
+    included_s: Ints
+    new_number: Flags  # an SMS to a number not yet written to this month
+    over_sms_numbers: Flags  # an SMS to a number beyond the distinct numbers of the bundle
+    over_sms: Flags  # a counted SMS beyond the SMS of the bundle
+    data_used: Ints  # the zone's volume of the month so far, this record's included
+    reached: Flags  # this record reaches the zone's cap
+    included_bytes: Ints
+    billable_bytes: Ints
+    data_units: Ints  # the Mo beyond the cap that this record starts (R-MOB-3)
+
+
 def load_compiled() -> None:
-    """Load the compiled pass (0.15 s from the cache; about 2 s to compile it the first time),
+    """Load the compiled passes (0.15 s from the cache; seconds to compile them the first time),
     which a caller can do while it reads its files rather than at the first line-month."""
     one = np.zeros(1, dtype=np.int64)
     count_trunk_calls(
@@ -119,6 +153,22 @@ def load_compiled() -> None:
             short_call_max_s=0,
         )
     )
+    count_mobile_records(
+        MobileRecords(
+            order=np.zeros(1, dtype=np.uint32),
+            group=np.zeros(1, dtype=np.uint32),
+            zone=one,
+            timed_s=one,
+            sms_eligible=one.astype(np.bool_),
+            number_key=one,
+            data_bytes=one,
+            cap_bytes=one,
+            home_zone=0,
+            voice_limit_s=0,
+            sms_max_numbers=0,
+            sms_included=0,
+        )
+    )
 
 
 def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
@@ -128,23 +178,10 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     array at a time: the pass then reads and writes memory in sequence (reaching each call's
     entries of a dozen arrays in frame order from the pass was ten times slower at 10 M calls,
     missing the cache)."""
-    order = np.ascontiguousarray(calls.order, dtype=np.int64)
-    n = len(order)
+    ordered = _StartOrder(calls.order)
+    n = ordered.size
     groups = int(calls.group[-1]) + 1 if n else 0
-
-    # `np.take` rather than `values[order]`: a third cheaper on a million entries.
-    def sorted_ints(values: npt.NDArray[np.generic]) -> Ints:
-        return np.take(np.ascontiguousarray(values, dtype=np.int64), order)
-
-    def sorted_flags(values: npt.NDArray[np.generic]) -> Flags:
-        return np.take(np.ascontiguousarray(values, dtype=np.bool_), order)
-
-    def flag() -> Flags:
-        return np.zeros(n, dtype=np.bool_)
-
-    def count() -> Ints:
-        return np.zeros(n, dtype=np.int64)
-
+    flag, count = ordered.flags, ordered.counts
     # In start order first; put back in frame order before they are returned.
     out = TrunkCounters(
         new_number=flag(),
@@ -162,12 +199,12 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
         _compiled()(
             np.ascontiguousarray(calls.group, dtype=np.int64),
             np.ascontiguousarray(calls.line, dtype=np.int64),
-            sorted_flags(calls.counted),
-            sorted_flags(calls.eligible),
-            sorted_ints(calls.number_key),
-            sorted_ints(calls.duration_s),
-            sorted_ints(calls.unit_rate_micro),
-            sorted_flags(calls.on_business_day),
+            ordered.sorted_flags(calls.counted),
+            ordered.sorted_flags(calls.eligible),
+            ordered.sorted_ints(calls.number_key),
+            ordered.sorted_ints(calls.duration_s),
+            ordered.sorted_ints(calls.unit_rate_micro),
+            ordered.sorted_flags(calls.on_business_day),
             np.ascontiguousarray(calls.limit_numbers, dtype=np.int64),
             np.ascontiguousarray(calls.limit_s, dtype=np.int64),
             np.ascontiguousarray(calls.cap_s, dtype=np.int64),
@@ -182,17 +219,10 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
             out.amount_beyond_micro,
             out.amount_if_retroactive_micro,
             out.sums,
+            *_table_size(calls.group),
         )
-        out.sums[:, _FIRST_ROW] = order[out.sums[:, _FIRST_ROW]]
-
-    # Back in frame order by the inverse permutation, made once: eight gathers are cheaper
-    # than eight scatters.
-    rank = np.empty_like(order)
-    rank[order] = np.arange(n, dtype=np.int64)
-
-    def back(values: Array) -> Array:
-        return cast(Array, np.take(values, rank))
-
+        out.sums[:, _FIRST_ROW] = ordered.order[out.sums[:, _FIRST_ROW]]
+    back = ordered.back
     return TrunkCounters(
         new_number=back(out.new_number),
         over_numbers=back(out.over_numbers),
@@ -205,6 +235,36 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
         amount_if_retroactive_micro=back(out.amount_if_retroactive_micro),
         sums=out.sums,
     )
+
+
+class _StartOrder:
+    """Inputs put in start order, results put back in frame order, one array at a time."""
+
+    def __init__(self, order: npt.NDArray[np.generic]) -> None:
+        self.order = np.ascontiguousarray(order, dtype=np.int64)
+        self.size = len(self.order)
+        self._rank: Ints | None = None
+
+    # `np.take` rather than `values[order]`: a third cheaper on a million entries.
+    def sorted_ints(self, values: npt.NDArray[np.generic]) -> Ints:
+        return np.take(np.ascontiguousarray(values, dtype=np.int64), self.order)
+
+    def sorted_flags(self, values: npt.NDArray[np.generic]) -> Flags:
+        return np.take(np.ascontiguousarray(values, dtype=np.bool_), self.order)
+
+    def flags(self) -> Flags:
+        return np.zeros(self.size, dtype=np.bool_)
+
+    def counts(self) -> Ints:
+        return np.zeros(self.size, dtype=np.int64)
+
+    def back(self, values: Array) -> Array:
+        """`values` (in start order) in frame order, by the inverse permutation, made once:
+        gathers are cheaper than scatters."""
+        if self._rank is None:
+            self._rank = np.empty_like(self.order)
+            self._rank[self.order] = np.arange(self.size, dtype=np.int64)
+        return cast(Array, np.take(values, self._rank))
 
 
 def _count(
@@ -230,21 +290,12 @@ def _count(
     amount_beyond: Ints,
     amount_retro: Ints,
     sums: Ints,
+    size: int,
+    shift: np.uint64,
 ) -> None:
     n = len(group)
     # The distinct numbers of the current line-month: an open-addressing table whose slot is
     # taken when its stamp is the group's number (no clearing between groups).
-    largest = 1
-    start = 0
-    for position in range(1, n + 1):
-        if position == n or group[position] != group[start]:
-            largest = max(largest, position - start)
-            start = position
-    bits = 1
-    while (1 << bits) < 2 * largest:
-        bits += 1
-    size = 1 << bits
-    shift = np.uint64(64 - bits)
     stamps = np.full(size, -1, dtype=np.int64)
     keys = np.zeros(size, dtype=np.int64)
     over_of_key = np.zeros(size, dtype=np.bool_)
@@ -325,16 +376,165 @@ def _count(
         start = end
 
 
+def count_mobile_records(records: MobileRecords) -> MobileCounters:
+    """R-MOB-1..3 for every record, in one pass over each line-month in start order: the
+    voice seconds used, the SMS and their distinct numbers, each zone's data volume."""
+    ordered = _StartOrder(records.order)
+    flag, count = ordered.flags, ordered.counts
+    out = MobileCounters(
+        included_s=count(),
+        new_number=flag(),
+        over_sms_numbers=flag(),
+        over_sms=flag(),
+        data_used=count(),
+        reached=flag(),
+        included_bytes=count(),
+        billable_bytes=count(),
+        data_units=count(),
+    )
+    if ordered.size:
+        _compiled(_count_mobile)(
+            np.ascontiguousarray(records.group, dtype=np.int64),
+            ordered.sorted_ints(records.zone),
+            ordered.sorted_ints(records.timed_s),
+            ordered.sorted_flags(records.sms_eligible),
+            ordered.sorted_ints(records.number_key),
+            ordered.sorted_ints(records.data_bytes),
+            np.ascontiguousarray(records.cap_bytes, dtype=np.int64),
+            records.home_zone,
+            records.voice_limit_s,
+            records.sms_max_numbers,
+            records.sms_included,
+            out.included_s,
+            out.new_number,
+            out.over_sms_numbers,
+            out.over_sms,
+            out.data_used,
+            out.reached,
+            out.included_bytes,
+            out.billable_bytes,
+            out.data_units,
+            *_table_size(records.group),
+        )
+    back = ordered.back
+    return MobileCounters(
+        included_s=back(out.included_s),
+        new_number=back(out.new_number),
+        over_sms_numbers=back(out.over_sms_numbers),
+        over_sms=back(out.over_sms),
+        data_used=back(out.data_used),
+        reached=back(out.reached),
+        included_bytes=back(out.included_bytes),
+        billable_bytes=back(out.billable_bytes),
+        data_units=back(out.data_units),
+    )
+
+
+_BYTES_PER_MB = 1_048_576  # SPEC R-MOB-3
+
+
+def _count_mobile(
+    group: Ints,
+    zone: Ints,
+    timed_s: Ints,
+    sms_eligible: Flags,
+    number_key: Ints,
+    data_bytes: Ints,
+    cap_bytes: Ints,
+    home_zone: int,
+    voice_limit_s: int,
+    sms_max_numbers: int,
+    sms_included: int,
+    included_s: Ints,
+    new_number: Flags,
+    over_sms_numbers: Flags,
+    over_sms: Flags,
+    data_used: Ints,
+    reached: Flags,
+    included_bytes: Ints,
+    billable_bytes: Ints,
+    data_units: Ints,
+    size: int,
+    shift: np.uint64,
+) -> None:
+    n = len(group)
+    stamps = np.full(size, -1, dtype=np.int64)
+    keys = np.zeros(size, dtype=np.int64)
+    over_of_key = np.zeros(size, dtype=np.bool_)
+    used_of_zone = np.zeros(len(cap_bytes), dtype=np.int64)
+    billed_of_zone = np.zeros(len(cap_bytes), dtype=np.int64)
+    start = 0
+    while start < n:
+        g = group[start]
+        end = start
+        while end < n and group[end] == g:
+            end += 1
+        used_s = 0
+        numbers = 0
+        sms = 0
+        used_of_zone[:] = 0
+        billed_of_zone[:] = 0
+        for i in range(start, end):
+            # R-MOB-1: the record that crosses the included hours is split.
+            timed = timed_s[i]
+            used_s += timed
+            included_s[i] = min(max(voice_limit_s - (used_s - timed), 0), timed)
+            if sms_eligible[i]:
+                # R-MOB-2: an SMS to a number beyond the bundle's distinct numbers counts
+                # toward nothing; the others count toward the bundle's SMS.
+                key = number_key[i]
+                slot = np.int64((np.uint64(key) * _GOLDEN) >> shift)
+                while stamps[slot] == g and keys[slot] != key:
+                    slot = (slot + 1) & (size - 1)
+                if stamps[slot] != g:
+                    numbers += 1
+                    stamps[slot] = g
+                    keys[slot] = key
+                    over_of_key[slot] = numbers > sms_max_numbers
+                    new_number[i] = True
+                over_sms_numbers[i] = over_of_key[slot]
+                if not over_of_key[slot]:
+                    sms += 1
+                    over_sms[i] = sms > sms_included
+            # R-MOB-3: per zone, the session that reaches the cap is split; beyond it, each
+            # record bills the Mo it starts of the zone's volume beyond the cap.
+            z = zone[i]
+            volume = data_bytes[i]
+            before = used_of_zone[z]
+            used_of_zone[z] = before + volume
+            data_used[i] = before + volume
+            cap = cap_bytes[z]
+            reached[i] = volume > 0 and before < cap and before + volume >= cap
+            included = volume if z == home_zone else min(max(cap - before, 0), volume)
+            included_bytes[i] = included
+            billable_bytes[i] = volume - included
+            billed = billed_of_zone[z]
+            billed_of_zone[z] = billed + volume - included
+            data_units[i] = (billed + volume - included + _BYTES_PER_MB - 1) // _BYTES_PER_MB - (
+                billed + _BYTES_PER_MB - 1
+            ) // _BYTES_PER_MB
+        start = end
+
+
+def _table_size(group: npt.NDArray[np.generic]) -> tuple[int, np.uint64]:
+    """The size of a pass's table of the distinct numbers of a line-month (a power of two, at
+    least twice the largest line-month: few probes) and the shift of its Fibonacci hash."""
+    largest = int(np.bincount(group).max()) if len(group) else 1
+    bits = max((2 * largest - 1).bit_length(), 1)
+    return 1 << bits, np.uint64(64 - bits)
+
+
 @cache
-def _compiled() -> Callable[..., None]:
-    """`_count` compiled, on first use, from the machine code cached beside this file when
-    there is one. Numba is imported here, not with the module: a fifth of a second that
-    `load_compiled` spends on another thread while the files are read. `nogil`: two slices'
-    passes run at once."""
+def _compiled(function: Callable[..., None] | None = None) -> Callable[..., None]:
+    """A pass (`_count` by default) compiled, on first use, from the machine code cached
+    beside this file when there is one. Numba is imported here, not with the module: a fifth
+    of a second that `load_compiled` spends on another thread while the files are read.
+    `nogil`: two slices' passes run at once."""
     import numba
 
+    function = function or _count
     try:
-        compiled = numba.njit(cache=True, nogil=True)(_count)
+        compiled = numba.njit(cache=True, nogil=True)(function)
     except RuntimeError:  # no writable place for the cache (a read-only install): every run
-        compiled = numba.njit(cache=False, nogil=True)(_count)  # compiles it, about 2 s
+        compiled = numba.njit(cache=False, nogil=True)(function)  # compiles it, about 2 s
     return cast(Callable[..., None], compiled)

@@ -40,7 +40,13 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from syres.domain.money import decimal_to_micro_eur
 from syres.domain.periods import Month
-from syres.domain.rating.counters import SUM_COLUMNS, TrunkCalls, count_trunk_calls
+from syres.domain.rating.counters import (
+    SUM_COLUMNS,
+    MobileRecords,
+    TrunkCalls,
+    count_mobile_records,
+    count_trunk_calls,
+)
 from syres.domain.rating.destinations import (
     NATIONAL_CLASSES,
     DestinationClass,
@@ -583,13 +589,6 @@ def _sorted(narrow: pl.DataFrame, *, record_ids: pl.Series) -> pl.DataFrame:
     return narrow
 
 
-def _with_period_and_group(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
-    """The whole frame in start order with `g` (used where the frame is small: mobile)."""
-    frame = _with_period(frame, business=business)
-    order = _start_order(frame)
-    return frame.gather(order.get_column("_idx")).with_columns(g=order.get_column("g"))
-
-
 def _ceil_div(numerator: pl.Expr, denominator: int) -> pl.Expr:
     return (numerator + (denominator - 1)) // denominator
 
@@ -904,12 +903,11 @@ def _rate_mobile(
         needs_number=kind.is_in(["voice", "sms"]),
         columns=("destination_class", "region", "number_key", "rate_micro"),
     )
-    # Kind and zone as categories: the rules below compare them a few dozen times, and the
-    # whole frame is put in start order (the keys of the joins are no longer needed).
+    # Kind and zone as categories: the rules below compare them a few dozen times.
     records = records.with_columns(
         kind=pl.col("kind").cast(KINDS), zone=pl.col("zone").cast(pl.Categorical)
     ).drop("callee_key", "class_idx", "mcc", "country")
-    records = _with_period_and_group(records, business=business)
+    records = _with_period(records, business=business)
     for zone_code, zone_terms in mobile.zones.items():
         if zone_code not in rates.mobile_data_per_mb:
             raise UnableToRateUsage(
@@ -938,16 +936,59 @@ def _rate_mobile(
             | (zone.is_in(voice_zones[1:]) & (national | pl.col("region").is_in(voice_countries)))
         )
     )
-    voice_limit = mobile.voice_included_hours * 3600
-    records = records.with_columns(
-        counted=is_voice & ~emergency,
+    # SMS (R-MOB-2): 1,000 a month to at most 50 distinct numbers, from home or zone 1.
+    is_sms = (kind == "sms") & ~emergency
+    sms_eligible = is_sms & zone.is_in(voice_zones)
+    # Data (R-MOB-3): per zone per month; home up to the fair-use volume, then throttled.
+    is_data = kind == "data"
+    zones = [HOME_ZONE, *mobile.zones]
+    caps = [mobile.home_data_fair_use_mb, *(z.data_cap_mb for z in mobile.zones.values())]
+    # The running counters: one compiled pass over each line-month in start order.
+    inputs = records.select(
+        zone=zone.cast(pl.String).replace_strict(zones, list(range(len(zones)))),
         timed=pl.when(voice_eligible).then(d).otherwise(0),
-    ).with_columns(used=pl.col("timed").cum_sum().over("g"))
-    records = records.with_columns(
-        included_s=(voice_limit - (pl.col("used") - pl.col("timed"))).clip(
-            lower_bound=0, upper_bound=pl.col("timed")
+        sms_eligible=sms_eligible.fill_null(False),
+        number_key=pl.col("number_key").fill_null(0),
+        data_b=pl.when(is_data).then(b).otherwise(0),
+    )
+    order = _start_order(records)
+    voice_limit = mobile.voice_included_hours * 3600
+    counters = count_mobile_records(
+        MobileRecords(
+            order=order.get_column("_idx").to_numpy(),
+            group=order.get_column("g").to_numpy(),
+            zone=inputs.get_column("zone").to_numpy(),
+            timed_s=inputs.get_column("timed").to_numpy(),
+            sms_eligible=inputs.get_column("sms_eligible").to_numpy(),
+            number_key=inputs.get_column("number_key").to_numpy(),
+            data_bytes=inputs.get_column("data_b").to_numpy(),
+            cap_bytes=np.array(caps, dtype=np.int64) * BYTES_PER_MB,
+            home_zone=0,
+            voice_limit_s=voice_limit,
+            sms_max_numbers=mobile.sms_max_distinct_numbers,
+            sms_included=mobile.sms_included,
         )
+    )
+    records = records.with_columns(
+        inputs.get_column("timed"),
+        included_s=pl.Series(counters.included_s),
+        new_number=pl.Series(counters.new_number),
+        over_sms_numbers=pl.Series(counters.over_sms_numbers),
+        over_sms=pl.Series(counters.over_sms),
+        data_used=pl.Series(counters.data_used),
+        reached=pl.Series(counters.reached),
+        included_bytes=pl.Series(counters.included_bytes),
+        billable_bytes=pl.Series(counters.billable_bytes),
+        data_units=pl.Series(counters.data_units),
     ).with_columns(
+        counted=is_voice & ~emergency,
+        included_bytes=pl.when(is_data).then(pl.col("included_bytes")),
+        billable_bytes=pl.when(is_data).then(pl.col("billable_bytes")),
+        cap_bytes=pl.col("zone").replace_strict(
+            zones, [cap * BYTES_PER_MB for cap in caps], return_dtype=pl.Int64
+        ),
+    )
+    records = records.with_columns(
         billable_s=pl.when(pl.col("counted")).then(d - pl.col("included_s")).otherwise(0),
         over_time=pl.col("timed") > pl.col("included_s"),
     )
@@ -956,67 +997,13 @@ def _rate_mobile(
         default=None,
         return_dtype=pl.Int64,
     )
-
-    # SMS (R-MOB-2): 1,000 a month to at most 50 distinct numbers, from home or zone 1.
-    is_sms = (kind == "sms") & ~emergency
-    sms_eligible = is_sms & zone.is_in(voice_zones)
-    records = records.with_columns(
-        key=pl.when(sms_eligible).then(pl.col("number_key")),
-    ).with_columns(new_number=sms_eligible & pl.struct("g", "key").is_first_distinct())
-    records = records.with_columns(
-        number_rank=pl.col("new_number").cast(pl.Int64).cum_sum().over("g")
-    ).with_columns(
-        over_sms_numbers=sms_eligible
-        & (
-            pl.when(pl.col("new_number")).then(pl.col("number_rank")).max().over("g", "key")
-            > mobile.sms_max_distinct_numbers
-        )
-    )
-    records = records.with_columns(
-        sms_counted=(sms_eligible & ~pl.col("over_sms_numbers")).cast(pl.Int64)
-    ).with_columns(
-        over_sms=(pl.col("sms_counted") == 1)
-        & (pl.col("sms_counted").cum_sum().over("g") > mobile.sms_included)
-    )
     zone_sms = pl.col("zone").replace_strict(
         {z: decimal_to_micro_eur(r) for z, r in rates.mobile_sms.items()},
         default=None,
         return_dtype=pl.Int64,
     )
-
-    # Data (R-MOB-3): per zone per month; home up to the fair-use volume, then throttled.
-    is_data = kind == "data"
-    cap_bytes = pl.col("zone").replace_strict(
-        {
-            HOME_ZONE: mobile.home_data_fair_use_mb * BYTES_PER_MB,
-            **{code: z.data_cap_mb * BYTES_PER_MB for code, z in mobile.zones.items()},
-        },
-        return_dtype=pl.Int64,
-    )
     blocking = [code for code, z in mobile.zones.items() if z.beyond_cap == "block"]
-    records = records.with_columns(
-        data_b=pl.when(is_data).then(b).otherwise(0), cap_bytes=cap_bytes
-    ).with_columns(data_used=pl.col("data_b").cum_sum().over("g", "zone"))
-    data_before = pl.col("data_used") - pl.col("data_b")
-    records = records.with_columns(
-        reached=is_data
-        & (pl.col("data_b") > 0)
-        & (data_before < pl.col("cap_bytes"))
-        & (pl.col("data_used") >= pl.col("cap_bytes")),
-        included_bytes=pl.when(~is_data)
-        .then(pl.lit(None, dtype=pl.Int64))
-        .when(zone == HOME_ZONE)
-        .then(pl.col("data_b"))
-        .otherwise((pl.col("cap_bytes") - data_before).clip(0, pl.col("data_b"))),
-    ).with_columns(
-        billable_bytes=pl.when(is_data).then(pl.col("data_b") - pl.col("included_bytes"))
-    )
-    records = records.with_columns(
-        billed_used=pl.col("billable_bytes").fill_null(0).cum_sum().over("g", "zone")
-    )
-    data_units = _ceil_div(pl.col("billed_used"), BYTES_PER_MB) - _ceil_div(
-        pl.col("billed_used") - pl.col("billable_bytes").fill_null(0), BYTES_PER_MB
-    )
+    data_units = pl.col("data_units")
     zone_data = pl.col("zone").replace_strict(
         {z: decimal_to_micro_eur(r) for z, r in rates.mobile_data_per_mb.items()},
         default=0,
@@ -1077,6 +1064,8 @@ def _rate_mobile(
     )
     actions = (
         records.filter(pl.col("action").is_not_null())
+        # In the order of the records' line-months, then time (the order of SPEC §5.2).
+        .sort("line_idx", "period_key", "start", "record_id")
         .with_columns(action=pl.col("action").str.split(","))
         .explode("action")
         .select(list(ACTIONS_SCHEMA))
