@@ -61,6 +61,12 @@ _TEXTS = st.text(
     min_size=1,
     max_size=20,  # longer than 12 bytes: kept apart from the views (Arrow)
 )
+# Callees in the national form `0XXXXXXXXX` (keyed by their nine digits), nearly so, or not.
+_CALLEES = st.one_of(
+    _TEXTS,
+    st.from_regex(r"0[0-9]{9}", fullmatch=True),
+    st.sampled_from(["0012345678", "0612345678", "06123456789", "061234567", "0_12345678"]),
+)
 _DIGITS = st.integers(0, 10**18 - 1).map(str) | st.sampled_from(["0", "007", "000000000000000000"])
 
 
@@ -69,7 +75,7 @@ _DIGITS = st.integers(0, 10**18 - 1).map(str) | st.sampled_from(["0", "007", "00
     rows=st.lists(
         st.tuples(
             _TEXTS, _TEXTS, _STARTS, _DIGITS, st.text(alphabet="0123456789+", max_size=14),
-            _TEXTS, st.sampled_from(["out", "in"]), st.sampled_from(["0", "1"]),
+            _CALLEES, st.sampled_from(["out", "in"]), st.sampled_from(["0", "1"]),
         ),
         min_size=0,
         max_size=30,
@@ -80,7 +86,8 @@ def test_a_plain_voice_file_is_read_as_the_general_read_reads_it(
     rows: list[tuple[str, ...]], line_feed_at_end: bool, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """SPEC §12: record ids, lines, instants, durations, callees (an incoming call may have
-    none), directions and flags exactly as the general read gives them."""
+    none) and their national keys, directions and flags exactly as the general read gives
+    them."""
     path = tmp_path_factory.mktemp("compiled") / "voice.csv"
     lines = [",".join(row) for row in rows]
     lines += [f"in{i},T1,2026-03-02T09:00:00+01:00,60,,,in,0" for i in range(len(rows) % 3)]
@@ -94,7 +101,7 @@ def test_a_plain_voice_file_is_read_as_the_general_read_reads_it(
     rows=st.lists(
         st.tuples(
             _TEXTS, _TEXTS, _STARTS,
-            st.sampled_from(["voice", "sms", "data"]), _TEXTS, _DIGITS | st.just(""),
+            st.sampled_from(["voice", "sms", "data"]), _CALLEES, _DIGITS | st.just(""),
             _DIGITS | st.just(""), _DIGITS, st.sampled_from(["", "0", "1"]),
         ),
         min_size=1,

@@ -30,6 +30,8 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from syres.domain.rating import NATIONAL_KEY
+
 F = TypeVar("F", bound=Callable[..., object])
 
 
@@ -67,6 +69,10 @@ class PlainFormat:
     header: tuple[str, ...]
     fields: tuple[Field, ...]
     words: Mapping[str, tuple[str, ...]]
+    # The text field whose national-number key is read too (`NATIONAL_KEY`): the nine digits
+    # of a text written exactly `0XXXXXXXXX`, first X not 0, as the rating engine's
+    # `national_number_key` reads them; null for any other text.
+    keyed: str | None = None
 
     def names(self, *kinds: Field) -> list[str]:
         return [n for n, f in zip(self.header, self.fields, strict=True) if f in kinds]
@@ -77,7 +83,7 @@ class PlainColumns:
     """What the pass read, in file order: row i is line i + 2 of the file."""
 
     texts: dict[str, pl.Series]  # TEXT*, WORD fields
-    integers: dict[str, pl.Series]  # INTEGER*, START (epoch microseconds, UTC)
+    integers: dict[str, pl.Series]  # INTEGER*, START (epoch microseconds, UTC), NATIONAL_KEY
     codes: dict[str, npt.NDArray[np.int8]]  # WORD fields: the index of the word
     height: int
 
@@ -96,6 +102,7 @@ VOICE = PlainFormat(
         Field.WORD,
     ),
     words={"direction": ("out", "in"), "forwarded": ("0", "1")},
+    keyed="callee",
 )
 MOBILE = PlainFormat(
     header=(
@@ -121,6 +128,7 @@ MOBILE = PlainFormat(
         Field.WORD,  # empty for SMS and data
     ),
     words={"kind": ("voice", "sms", "data"), "forwarded": ("", "0", "1")},
+    keyed="callee",
 )
 
 _TEXT_FIELDS = (Field.TEXT, Field.TEXT_OR_EMPTY, Field.TEXT_OR_NULL, Field.WORD)
@@ -153,7 +161,8 @@ def _read_mapped(
     kinds = np.array([int(f) for f in layout.fields], dtype=np.int64)
     words = _word_table(layout)
     texts = layout.names(*_TEXT_FIELDS)
-    integers = layout.names(*_INTEGER_FIELDS)
+    integers = layout.names(*_INTEGER_FIELDS) + ([NATIONAL_KEY] if layout.keyed else [])
+    keyed = layout.header.index(layout.keyed) if layout.keyed else -1
     slot = np.full(len(layout.fields), -1, dtype=np.int64)
     for index, (name, kind) in enumerate(zip(layout.header, layout.fields, strict=True)):
         if kind in _TEXT_FIELDS:
@@ -170,7 +179,8 @@ def _read_mapped(
             views=np.empty((len(texts), height, 2), dtype=np.uint64),
             longs=[np.empty(max(end - begin, 1), dtype=np.uint8) for begin, end in parts],
             integers=np.empty((len(integers), height), dtype=np.int64),
-            valid=np.empty((len(layout.fields), height), dtype=np.bool_),
+            # One row per field, then one for the national key.
+            valid=np.empty((len(layout.fields) + 1, height), dtype=np.bool_),
             codes=np.empty((len(layout.fields), height), dtype=np.int8),
         )
 
@@ -178,7 +188,8 @@ def _read_mapped(
             begin, end = parts[number]
             rows = _parse(
                 data, begin, end, sum(counts[:number]), kinds, slot, _BYTE_CLASSES,
-                words.bytes, words.lengths, words.first, words.count, low_us, high_us, number,
+                words.bytes, words.lengths, words.first, words.count, keyed, len(integers) - 1,
+                low_us, high_us, number,
                 out.views, out.longs[number], out.integers, out.valid, out.codes,
             )  # fmt: skip
             return bool(rows == counts[number])
@@ -193,7 +204,8 @@ class _Output:
     views: npt.NDArray[np.uint64]  # (text, row, 2): each string view as two 64-bit words
     longs: list[npt.NDArray[np.uint8]]  # per part, its texts longer than 12 bytes end to end
     integers: npt.NDArray[np.int64]
-    valid: npt.NDArray[np.bool_]  # (field, row): not null (written for nullable fields)
+    valid: npt.NDArray[np.bool_]  # (field, row): not null (written for nullable fields; the
+    # national key's after the fields')
     codes: npt.NDArray[np.int8]  # (field, row): the word's index (written for `WORD` fields)
 
 
@@ -243,7 +255,8 @@ def _columns(
     out: _Output, layout: PlainFormat, *, texts: list[str], integers: list[str], height: int
 ) -> PlainColumns:
     field_of = {name: index for index, name in enumerate(layout.header)}
-    nullable = set(layout.names(Field.TEXT_OR_NULL, Field.INTEGER_OR_NULL))
+    field_of[NATIONAL_KEY] = len(layout.header)
+    nullable = {*layout.names(Field.TEXT_OR_NULL, Field.INTEGER_OR_NULL), NATIONAL_KEY}
 
     def validity(name: str) -> pa.Buffer | None:
         if name not in nullable:
@@ -344,6 +357,8 @@ def _parse(
     word_lengths: npt.NDArray[np.int64],
     first_word: npt.NDArray[np.int64],
     word_count: npt.NDArray[np.int64],
+    keyed: int,
+    key_slot: int,
     low_us: int,
     high_us: int,
     buffer_index: int,
@@ -355,7 +370,8 @@ def _parse(
 ) -> int:
     """The rows of `data[begin:end]` into the outputs from row `first_row`; how many rows
     were read, or -1 at the first byte outside the grammar. The texts longer than 12 bytes
-    are copied to `long`, the views' data buffer number `buffer_index`."""
+    are copied to `long`, the views' data buffer number `buffer_index`. The national key of
+    field `keyed` (if any) goes to row `key_slot` of the integers."""
     fields = len(kinds)
     row = first_row
     pos = begin
@@ -415,6 +431,10 @@ def _parse(
                     long_used += size
                 views[slot[field], row, 0] = low
                 views[slot[field], row, 1] = high
+                if field == keyed:
+                    key = _national_key(data, first, size)
+                    valid[fields, row] = key >= 0
+                    integers[key_slot, row] = max(key, 0)
                 continue
             if kind == 7:
                 if not _start_ok(data, first, size):
@@ -443,6 +463,21 @@ def _parse(
             integers[slot[field], row] = value
         row += 1
     return row - first_row
+
+
+@_jit
+def _national_key(data: npt.NDArray[np.uint8], at: int, size: int) -> int:
+    """`0XXXXXXXXX` (ten digits, the first X not 0) as the integer of its nine last digits;
+    -1 for any other text."""
+    if size != 10 or data[at] != 48 or data[at + 1] == 48:
+        return -1
+    value = 0
+    for k in range(1, 10):
+        digit = data[at + k] - 48
+        if digit < 0 or digit > 9:
+            return -1
+        value = value * 10 + digit
+    return value
 
 
 @_jit

@@ -14,7 +14,7 @@ from django.db import transaction
 
 from syres.domain.money import micro_eur_to_decimal
 from syres.domain.periods import Month, add_months
-from syres.domain.rating import UnableToRateUsage, rate_usage
+from syres.domain.rating import NATIONAL_KEY, UnableToRateUsage, rate_usage
 from syres.domain.terms import Terms
 from syres.usage.importers import UnableToReadUsage, read_lines_file, read_usage_files
 from syres.usage.models import Line, LineMonth, Platform, UsagePeriod
@@ -97,8 +97,9 @@ def import_usage(
     except UnableToReadUsage as error:
         raise UnableToImportUsage(error.reason) from error
     folder = period_dir(period=period, data_dir=data_dir)
-    voice, voice_out = _in_month(imported.voice, period=period)
-    mobile, mobile_out = _in_month(imported.mobile, period=period)
+    # The inputs are stored in the engine's schemas (the national keys are made again).
+    voice, voice_out = _in_month(imported.voice.drop(NATIONAL_KEY), period=period)
+    mobile, mobile_out = _in_month(imported.mobile.drop(NATIONAL_KEY), period=period)
     voice, voice_seen = _merged(folder / INPUT_VOICE, voice)
     mobile, mobile_seen = _merged(folder / INPUT_MOBILE, mobile)
     try:

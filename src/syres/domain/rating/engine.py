@@ -96,6 +96,10 @@ MOBILE_SCHEMA: dict[str, pl.DataType] = {
     "source": pl.Categorical(),
     "source_line": pl.Int64(),
 }
+# An optional column of `voice` and `mobile`: each callee's `national_number_key`, when the
+# reader of the records has it already (it reads every byte of the callee anyway); computed
+# from `callee` otherwise.
+NATIONAL_KEY = "national_key"
 LINES_SCHEMA: dict[str, pl.DataType] = {
     "line": pl.String(),
     "platform": pl.String(),
@@ -242,12 +246,10 @@ def rate_usage(
     classified, when a large run is rated in slices of lines (R-DEST-1..4).
     """
     lines = _checked_lines(lines, terms=terms)
-    voice = voice.select([pl.col(name).cast(dtype) for name, dtype in VOICE_SCHEMA.items()])
-    mobile = mobile.select([pl.col(name).cast(dtype) for name, dtype in MOBILE_SCHEMA.items()])
-    # Each record's callee in the plain national form as an integer, computed once: distinct
+    # Each record's callee in the plain national form as an integer (`_national`): distinct
     # callees and the join with their class work on it rather than on the text.
-    voice = voice.with_columns(_national=national_number_key(pl.col("callee")))
-    mobile = mobile.with_columns(_national=national_number_key(pl.col("callee")))
+    voice = _keyed(voice, schema=VOICE_SCHEMA)
+    mobile = _keyed(mobile, schema=MOBILE_SCHEMA)
     national_keys, others = _distinct_callees(voice=voice, mobile=mobile)
     if known_classes is None:
         other_classes = classify_for_rating(others, terms=terms)
@@ -315,6 +317,16 @@ def rate_usage(
     return RatingResult(rated=rated, summary=summary, actions=actions, rejected=rejected)
 
 
+def _keyed(records: pl.DataFrame, *, schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """`records` in `schema`, with `_national`: the `NATIONAL_KEY` column if they have it,
+    else the key computed from `callee`."""
+    given = NATIONAL_KEY in records.columns
+    key = pl.col(NATIONAL_KEY).cast(pl.Int64) if given else national_number_key(pl.col("callee"))
+    return records.select(
+        *[pl.col(name).cast(dtype) for name, dtype in schema.items()], _national=key
+    )
+
+
 def _finished(rated: pl.DataFrame, *, overage: Overage) -> pl.DataFrame:
     """Rated rows in output form: the amount the overage option chooses (R-SIP-6), exact
     decimal euros beside the micro-euros."""
@@ -349,8 +361,9 @@ def odd_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
     """The distinct callees to classify that are not in the plain national form (foreign,
     short, odd): few, but the costliest to classify, and called from many lines (a large run
     classifies them once for all slices)."""
-    callees = _classified_callees(voice.lazy(), mobile.lazy(), columns=["callee"])
-    odd = callees.filter(national_number_key(pl.col("callee")).is_null()).unique()
+    voice, mobile = _keyed(voice, schema=VOICE_SCHEMA), _keyed(mobile, schema=MOBILE_SCHEMA)
+    callees = _classified_callees(voice.lazy(), mobile.lazy(), columns=["callee", "_national"])
+    odd = callees.filter(pl.col("_national").is_null()).select("callee").unique()
     return odd.collect(engine="streaming").to_series()
 
 
