@@ -98,12 +98,17 @@ def rate_files(
     imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
     accepted = imported.records
     known_classes = None
-    voice, mobile = _Slices(imported.voice), _Slices(imported.mobile)
+    # The records are cut into slices of lines (hashing 10 M lines: a core for 0.2 s) while
+    # the odd callees are found and classified.
+    with ThreadPoolExecutor(max_workers=1) as cutter:
+        cutting = cutter.submit(lambda: (_Slices(imported.voice), _Slices(imported.mobile)))
+        if accepted > SLICE_RECORDS:
+            odd = odd_callees(voice=imported.voice, mobile=imported.mobile)
+            known_classes = classify_for_rating(odd, terms=terms)
+        voice, mobile = cutting.result()
     imported.voice, imported.mobile = imported.voice.clear(), imported.mobile.clear()
     plan = [(voice.part(0), mobile.part(0))]
     if accepted > SLICE_RECORDS:
-        odd = odd_callees(voice=voice.frame, mobile=mobile.frame)
-        known_classes = classify_for_rating(odd, terms=terms)
         # Trunk calls and mobile records in slices of their own (no slice runs both sets of
         # rules on a few records). Mobile first: its slices are the slowest per record.
         plan = [(voice.clear, mobile.part(number)) for number in mobile.numbers()]
