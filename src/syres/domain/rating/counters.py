@@ -153,6 +153,7 @@ def load_compiled() -> None:
             short_call_max_s=0,
         )
     )
+    paris_months_and_business_days(one, one, one, one.astype(np.bool_))
     count_mobile_records(
         MobileRecords(
             order=np.zeros(1, dtype=np.uint32),
@@ -522,6 +523,52 @@ def _table_size(group: npt.NDArray[np.generic]) -> tuple[int, np.uint64]:
     largest = int(np.bincount(group).max()) if len(group) else 1
     bits = max((2 * largest - 1).bit_length(), 1)
     return 1 << bits, np.uint64(64 - bits)
+
+
+def paris_months_and_business_days(
+    start_us: Ints, midnights_us: Ints, month_of_day: Ints, business_day: Flags
+) -> tuple[Ints, Flags]:
+    """The month key and the business-day flag of each instant (epoch microseconds), read
+    from its Paris day: the last of `midnights_us` (consecutive Paris midnights, increasing,
+    the first at or before every instant) at or before it."""
+    month = np.empty(len(start_us), dtype=np.int64)
+    business = np.empty(len(start_us), dtype=np.bool_)
+    _compiled(_paris_days)(
+        np.ascontiguousarray(start_us, dtype=np.int64),
+        np.ascontiguousarray(midnights_us, dtype=np.int64),
+        np.ascontiguousarray(month_of_day, dtype=np.int64),
+        np.ascontiguousarray(business_day, dtype=np.bool_),
+        month,
+        business,
+    )
+    return month, business
+
+
+_DAY_US = 86_400_000_000
+
+
+def _paris_days(
+    start_us: Ints,
+    midnights_us: Ints,
+    month_of_day: Ints,
+    business_day: Flags,
+    month: Ints,
+    business: Flags,
+) -> None:
+    # Days of 24 hours from the first midnight give the day or its neighbour (a Paris day
+    # lasts 23 to 25 hours, and the shifts of summer time never add up to more than an hour);
+    # comparing the instant with that day's midnight and the next one's settles it.
+    first = midnights_us[0]
+    last = len(midnights_us) - 1
+    for i in range(len(start_us)):
+        instant = start_us[i]
+        day = min(max((instant - first) // _DAY_US, 0), last)
+        if day < last and instant >= midnights_us[day + 1]:
+            day += 1
+        elif day > 0 and instant < midnights_us[day]:
+            day -= 1
+        month[i] = month_of_day[day]
+        business[i] = business_day[day]
 
 
 @cache

@@ -46,6 +46,7 @@ from syres.domain.rating.counters import (
     TrunkCalls,
     count_mobile_records,
     count_trunk_calls,
+    paris_months_and_business_days,
 )
 from syres.domain.rating.destinations import (
     NATIONAL_CLASSES,
@@ -487,25 +488,31 @@ def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
     """Month (`YYYY-MM`, Europe/Paris) of each record and whether it fell on a business day.
 
     The Paris day of each instant is found among the (few) Paris midnights of the records'
-    span, rather than by a time-zone conversion per record: days of 24 hours from the first
-    midnight give the day or its neighbour (a Paris day lasts 23 to 25 hours, and the shifts
-    of summer time never add up to more than an hour), and comparing the instant with that
-    day's midnight and the next one's settles it.
+    span, rather than by a time-zone conversion per record, in one compiled pass
+    (`counters.paris_months_and_business_days`).
     """
-    days = _paris_days(frame.get_column("start"))
+    starts = frame.get_column("start")
+    days = _paris_days(starts)
     midnights = days.get_column("midnight_us")
-    last = days.height - 1
-    start = frame.get_column("start").dt.epoch("us")
-    guess = ((start - midnights[0]) // _DAY_US).clip(0, last)
-    after_next = start >= midnights.append(pl.Series([_NEVER_US])).gather(guess + 1)
-    before_this = start < midnights.gather(guess)
-    # The last midnight at or before the instant; none for a record without a start.
-    day = guess + after_next.cast(pl.Int64) - before_this.cast(pl.Int64)
-    frame = frame.with_columns(
-        period_key=days.get_column("period_key").gather(day),
-        on_business_day=days.get_column("day").is_in(business.implode()).gather(day),
+    # (A record without a start has neither: the first midnight stands for it, then null.)
+    start_us = starts.dt.epoch("us").fill_null(midnights[0]).to_numpy()
+    month, business_day = paris_months_and_business_days(
+        start_us,
+        midnights.to_numpy(),
+        days.get_column("period_key").to_numpy(),
+        days.get_column("day").is_in(business.implode()).to_numpy(),
     )
-    keys = frame.get_column("period_key").drop_nulls().unique().sort().to_list()
+    frame = frame.with_columns(
+        pl.Series("period_key", month, dtype=pl.Int32),
+        pl.Series("on_business_day", business_day),
+    )
+    if starts.null_count():
+        dated = pl.col("start").is_not_null()
+        frame = frame.with_columns(
+            pl.when(dated).then(pl.col(name)) for name in ("period_key", "on_business_day")
+        )
+    # The months of the span's days (a few), not of every record.
+    keys = days.get_column("period_key").unique().sort().to_list()
     names = {key: f"{key // 100:04d}-{key % 100:02d}" for key in keys}
     period = (
         pl.col("period_key").replace_strict(names, return_dtype=pl.Categorical)
@@ -513,10 +520,6 @@ def _with_period(frame: pl.DataFrame, *, business: pl.Series) -> pl.DataFrame:
         else pl.lit(None, dtype=pl.Categorical)
     )
     return frame.with_columns(period=period)
-
-
-_DAY_US = 86_400_000_000
-_NEVER_US = 2**62  # after any instant: the midnight that follows the last day
 
 
 def _paris_days(starts: pl.Series) -> pl.DataFrame:
