@@ -191,3 +191,18 @@ def test_rows_are_counted_eight_bytes_at_a_time_as_one_by_one(
     expected = piece.count(b"\n") + (bool(piece) and not piece.endswith(b"\n"))
     words = data[: len(data) // 8 * 8].view(np.uint64)
     assert compiled_csv._count_rows(data, words, begin, end) == expected
+
+
+def test_a_file_with_more_lines_than_were_counted_is_given_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file with more lines than were counted (one changed between the count and the
+    read) is given up, and the general read reads it (the pass stops at the rows counted
+    rather than write past its columns)."""
+    path = tmp_path / "voice.csv"
+    row = "c{},T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out,0\n"
+    path.write_text(VOICE_HEADER + "".join(row.format(i) for i in range(3)))
+    counted = compiled_csv._count_rows
+    monkeypatch.setattr(compiled_csv, "_count_rows", lambda *args: counted(*args) - 1)
+    assert importers._compiled_voice(path) is None
+    assert read_usage_files([path]).voice.height == 3

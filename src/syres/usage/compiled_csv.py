@@ -61,6 +61,7 @@ class Field(IntEnum):
 # The offsets of the common form, in hours east of UTC (Paris in winter and summer, UTC).
 OFFSETS = (0, 1, 2)
 _INLINE = 12
+_LONG_BYTES = 2**31 - 1  # the offset of a long text in its buffer: a signed 32-bit integer
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ def _read_mapped(
         def read_part(number: int) -> bool:
             begin, end = parts[number]
             rows = _parse(
-                data, begin, end, sum(counts[:number]), kinds, slot, _BYTE_CLASSES,
+                data, begin, end, sum(counts[:number]), counts[number], kinds, slot,
+                _BYTE_CLASSES,
                 words.bytes, words.lengths, words.first, words.count, keyed, len(integers) - 1,
                 low_us, high_us, number,
                 out.views, out.longs[number], out.integers, out.valid, out.codes,
@@ -351,6 +353,7 @@ def _parse(
     begin: int,
     end: int,
     first_row: int,
+    rows: int,
     kinds: npt.NDArray[np.int64],
     slot: npt.NDArray[np.int64],
     byte_classes: npt.NDArray[np.uint8],
@@ -369,15 +372,17 @@ def _parse(
     valid: npt.NDArray[np.bool_],
     codes: npt.NDArray[np.int8],
 ) -> int:
-    """The rows of `data[begin:end]` into the outputs from row `first_row`; how many rows
-    were read, or -1 at the first byte outside the grammar. The texts longer than 12 bytes
-    are copied to `long`, the views' data buffer number `buffer_index`. The national key of
-    field `keyed` (if any) goes to row `key_slot` of the integers."""
+    """The `rows` rows of `data[begin:end]` into the outputs from row `first_row`; how many
+    rows were read, or -1 at the first byte outside the grammar (or past `rows`). The texts
+    longer than 12 bytes are copied to `long`, the views' data buffer number `buffer_index`.
+    The national key of field `keyed` (if any) goes to row `key_slot` of the integers."""
     fields = len(kinds)
     row = first_row
     pos = begin
     long_used = 0
     while pos < end:
+        if row == first_row + rows:  # (the file changed since its lines were counted)
+            return -1
         for field in range(fields):
             kind = kinds[field]
             first = pos
@@ -427,6 +432,8 @@ def _parse(
                     for k in range(4, size):
                         high |= np.uint64(data[first + k]) << np.uint64(8 * (k - 4))
                 else:
+                    if long_used + size > _LONG_BYTES:  # beyond what a view's offset holds
+                        return -1
                     high = np.uint64(buffer_index) | (np.uint64(long_used) << np.uint64(32))
                     long[long_used : long_used + size] = data[first : first + size]
                     long_used += size
