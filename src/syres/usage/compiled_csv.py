@@ -32,6 +32,7 @@ import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
 from syres.domain.rating import NATIONAL_KEY
+from syres.usage.importers import MOBILE_HEADER, VOICE_HEADER
 
 F = TypeVar("F", bound=Callable[..., object])
 
@@ -55,11 +56,9 @@ class Field(IntEnum):
     WORD = 4  # one of the field's words exactly (kept as text, its index in `codes`)
     INTEGER = 5  # ASCII digits (at most 18), not empty
     INTEGER_OR_NULL = 6  # digits, null when empty
-    START = 7  # `YYYY-MM-DDTHH:MM:SS+HH:MM` with the offset of `OFFSETS`
+    START = 7  # `YYYY-MM-DDTHH:MM:SS+0H:00`, the offset of Paris (+01:00, +02:00) or UTC's
 
 
-# The offsets of the common form, in hours east of UTC (Paris in winter and summer, UTC).
-OFFSETS = (0, 1, 2)
 _INLINE = 12
 _LONG_BYTES = 2**31 - 1  # the offset of a long text in its buffer: a signed 32-bit integer
 
@@ -92,7 +91,7 @@ class PlainColumns:
 
 # The canonical files of SPEC §12, as their exports write them.
 VOICE = PlainFormat(
-    header=("call_id", "line", "start", "duration_s", "caller", "callee", "direction", "forwarded"),
+    header=VOICE_HEADER,
     fields=(
         Field.TEXT,
         Field.TEXT,
@@ -107,17 +106,7 @@ VOICE = PlainFormat(
     keyed="callee",
 )
 MOBILE = PlainFormat(
-    header=(
-        "record_id",
-        "line",
-        "start",
-        "kind",
-        "callee",
-        "duration_s",
-        "bytes",
-        "mcc",
-        "forwarded",
-    ),
+    header=MOBILE_HEADER,
     fields=(
         Field.TEXT,
         Field.TEXT,
@@ -513,7 +502,7 @@ def _start_ok(data: npt.NDArray[np.uint8], at: int, size: int) -> bool:
     if _number(data, at + 17, 2) > 59 or _number(data, at + 23, 2) != 0:
         return False
     offset = _number(data, at + 20, 2)
-    return offset == 0 or offset == 1 or offset == 2  # OFFSETS
+    return offset == 0 or offset == 1 or offset == 2
 
 
 @_jit
