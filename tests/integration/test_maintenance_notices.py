@@ -33,6 +33,13 @@ NOTICE = "Remplacement de l'équipement de collecte : coupure de l'accès de que
 OnCommit = Callable[..., AbstractContextManager[Any]]
 
 
+def assert_notice_sent(suspension: Suspension) -> None:
+    """The notice is recorded as sent, with no error left from an earlier attempt."""
+    suspension.refresh_from_db()
+    assert suspension.notice_sent_at is not None
+    assert suspension.notice_error == ""
+
+
 @pytest.fixture(autouse=True)
 def no_retry_delay(settings: Any) -> None:
     settings.MAIL_RETRY_DELAY_S = 0
@@ -103,9 +110,7 @@ def test_a_planned_maintenance_is_emailed_once_to_the_customer_with_its_window(
     assert f"Début : le {start:%d/%m/%Y} à 22:00" in body
     assert f"Fin prévue : le {end:%d/%m/%Y} à 02:00" in body
     assert NOTICE in body
-    suspension.refresh_from_db()
-    assert suspension.notice_sent_at is not None
-    assert suspension.notice_error == ""
+    assert_notice_sent(suspension)
 
     assert services.send_maintenance_notices().sent == 0
     assert len(smtp_server.handler.messages) == 1
@@ -168,9 +173,7 @@ def test_a_failed_notice_is_recorded_then_sent_once_by_the_next_run(
     assert "Avis de maintenance envoyés : 0" in again.output
     (message,) = smtp_server.handler.messages
     assert message["X-Syres-Maintenance"] == str(suspension.pk)
-    suspension.refresh_from_db()
-    assert suspension.notice_sent_at is not None
-    assert suspension.notice_error == ""
+    assert_notice_sent(suspension)
 
 
 def test_an_unreachable_server_is_recorded_and_the_notice_sent_when_it_is_back(
@@ -293,9 +296,7 @@ def test_a_notice_that_cannot_be_written_is_recorded_and_the_batch_goes_on(
 
     assert (fixed.sent, fixed.failures) == (1, [])
     assert smtp_server.handler.messages[-1]["X-Syres-Maintenance"] == str(unsendable.pk)
-    unsendable.refresh_from_db()
-    assert unsendable.notice_sent_at is not None
-    assert unsendable.notice_error == ""
+    assert_notice_sent(unsendable)
 
 
 def test_a_claim_held_too_long_without_a_send_is_taken_again_a_fresh_one_is_not(
@@ -331,8 +332,7 @@ def test_a_claim_held_too_long_without_a_send_is_taken_again_a_fresh_one_is_not(
     assert (report.sent, report.failures) == (1, [])
     (message,) = smtp_server.handler.messages
     assert message["X-Syres-Maintenance"] == str(dead.pk)
-    dead.refresh_from_db()
-    assert dead.notice_sent_at is not None
+    assert_notice_sent(dead)
     busy.refresh_from_db()
     assert (busy.notice_sent_at, busy.notice_claimed_at) == (None, now - timedelta(minutes=1))
     raced.refresh_from_db()

@@ -194,15 +194,17 @@ def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False
     # `concat(rechunk=True)` leaves a lone frame as it is): cutting 10 M calls into slices of
     # lines took 1.1–1.4 s chunked, 0.13 s to join the chunks then 0.5–0.7 s.
     return ImportedUsage(
-        voice=_keyed(voices, schema=VOICE_SCHEMA),
-        mobile=_keyed(mobiles, schema=MOBILE_SCHEMA),
+        voice=_records_with_keys(voices, schema=VOICE_SCHEMA),
+        mobile=_records_with_keys(mobiles, schema=MOBILE_SCHEMA),
         rejected=pl.concat(rejected) if rejected else pl.DataFrame(schema=REJECTED_SCHEMA),
         skipped=skipped,
         files=files,
     )
 
 
-def _keyed(frames: list[pl.DataFrame], *, schema: Mapping[str, pl.DataType]) -> pl.DataFrame:
+def _records_with_keys(
+    frames: list[pl.DataFrame], *, schema: Mapping[str, pl.DataType]
+) -> pl.DataFrame:
     """The records of every file, each with its callee's national key (`NATIONAL_KEY`, which
     the rating engine reads rather than parse the callee again): the compiled read gives it,
     the others not."""

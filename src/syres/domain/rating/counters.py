@@ -1,13 +1,16 @@
-"""The monthly counters of the SIP trunk rules (R-SIP-2..6), compiled.
+"""The monthly counters of the SIP trunk rules (R-SIP-2..6) and of the mobile rules
+(R-MOB-1..3), compiled, and the Paris month and business day of each record.
 
-The trunk rules are running counts in start order within each line-month: distinct numbers
-called so far (R-SIP-3), outgoing time used so far (R-SIP-4). With Polars they took a dozen
-passes over the month's calls (a hashed first-distinct, two windowed maxima, cumulative sums,
-a sort back to the input order). Here the inputs are put in start order, one compiled pass
-walks each line-month with a small hash table of the numbers seen, and writes every per-call
-result and the line-month totals of the summary; the results go back to the frame's order.
-Numba compiles the pass to machine code, cached beside this file after the first run; it holds
-no Python object and releases the GIL, so two slices' passes run at once.
+The rules are running counts in start order within each line-month: distinct numbers called
+so far (R-SIP-3, R-MOB-2), time used so far (R-SIP-4, R-MOB-1), SMS sent, each zone's volume
+(R-MOB-2, -3). With Polars they took a dozen passes over the month's records (a hashed
+first-distinct, windowed maxima, cumulative sums, a sort back to the input order). Here the
+inputs are put in start order; one pass finds the first call to each number with a small hash
+table of the numbers seen (`_distinct_numbers`, shared by both sets of rules), then one pass
+per set of rules walks each line-month and writes every per-record result (and, for trunks,
+the line-month totals of the summary); the results go back to the frame's order. Numba
+compiles the passes to machine code, cached beside this file after the first run; they hold
+no Python object and release the GIL, so two slices' passes run at once.
 
 Money is integer micro-euros, as in the rest of the engine.
 """
@@ -197,16 +200,27 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
         sums=np.zeros((groups, len(SUM_COLUMNS)), dtype=np.int64),
     )
     if n:
-        _compiled()(
-            np.ascontiguousarray(calls.group, dtype=np.int64),
-            np.ascontiguousarray(calls.line, dtype=np.int64),
-            ordered.sorted_flags(calls.counted),
-            ordered.sorted_flags(calls.eligible),
+        group = np.ascontiguousarray(calls.group, dtype=np.int64)
+        line = np.ascontiguousarray(calls.line, dtype=np.int64)
+        eligible = ordered.sorted_flags(calls.eligible)
+        # R-SIP-3: the line's limit of distinct numbers, for each of its months.
+        limits = np.ascontiguousarray(calls.limit_numbers, dtype=np.int64)[line[_firsts(group)]]
+        _distinct_numbers(
+            group,
+            eligible,
             ordered.sorted_ints(calls.number_key),
+            limits,
+            out.new_number,
+            out.over_numbers,
+        )
+        _compiled(_count)(
+            group,
+            line,
+            ordered.sorted_flags(calls.counted),
+            eligible,
             ordered.sorted_ints(calls.duration_s),
             ordered.sorted_ints(calls.unit_rate_micro),
             ordered.sorted_flags(calls.on_business_day),
-            np.ascontiguousarray(calls.limit_numbers, dtype=np.int64),
             np.ascontiguousarray(calls.limit_s, dtype=np.int64),
             np.ascontiguousarray(calls.cap_s, dtype=np.int64),
             calls.short_call_max_s,
@@ -220,7 +234,6 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
             out.amount_beyond_micro,
             out.amount_if_retroactive_micro,
             out.sums,
-            *_table_size(calls.group),
         )
         out.sums[:, _FIRST_ROW] = ordered.order[out.sums[:, _FIRST_ROW]]
     back = ordered.back
@@ -273,11 +286,9 @@ def _count(
     line: Ints,
     counted: Flags,
     eligible: Flags,
-    number_key: Ints,
     duration_s: Ints,
     unit_rate: Ints,
     on_business_day: Flags,
-    limit_numbers_of_line: Ints,
     limit_s_of_line: Ints,
     cap_s_of_line: Ints,
     short_call_max_s: int,
@@ -291,16 +302,9 @@ def _count(
     amount_beyond: Ints,
     amount_retro: Ints,
     sums: Ints,
-    size: int,
-    shift: np.uint64,
 ) -> None:
+    """`new_number` and `over_numbers` come in (`_distinct_numbers`), the rest goes out."""
     n = len(group)
-    # The distinct numbers of the current line-month: an open-addressing table whose slot is
-    # taken when its stamp is the group's number (no clearing between groups).
-    stamps = np.full(size, -1, dtype=np.int64)
-    keys = np.zeros(size, dtype=np.int64)
-    over_of_key = np.zeros(size, dtype=np.bool_)
-
     start = 0
     while start < n:
         g = group[start]
@@ -310,10 +314,8 @@ def _count(
         row = sums[g]
         row[_FIRST_ROW] = start  # a position in start order, made a frame row by the caller
         of_line = line[start]
-        limit_numbers = limit_numbers_of_line[of_line]
         limit_s = limit_s_of_line[of_line]
         cap_s = cap_s_of_line[of_line]
-        numbers = 0
         used = 0
         breached = False
         for i in range(start, end):
@@ -321,22 +323,10 @@ def _count(
             timed = 0
             # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
             over_2h_s[i] = max(d - cap_s, 0) if eligible[i] and cap_s >= 0 else 0
-            if eligible[i]:
-                key = number_key[i]
-                slot = np.int64((np.uint64(key) * _GOLDEN) >> shift)
-                while stamps[slot] == g and keys[slot] != key:
-                    slot = (slot + 1) & (size - 1)
-                if stamps[slot] != g:
-                    # R-SIP-3: a number first called beyond the limit is out of the bundle
-                    # for the month, every call to it.
-                    numbers += 1
-                    stamps[slot] = g
-                    keys[slot] = key
-                    over_of_key[slot] = numbers > limit_numbers
-                    new_number[i] = True
-                over_numbers[i] = over_of_key[slot]
-                if not over_of_key[slot]:
-                    timed = d - over_2h_s[i]
+            # R-SIP-3: a number first called beyond the limit is out of the bundle for the
+            # month, every call to it.
+            if eligible[i] and not over_numbers[i]:
+                timed = d - over_2h_s[i]
             used += timed
             # R-SIP-4: the call that crosses the monthly time limit is split.
             included = min(max(limit_s - (used - timed), 0), timed)
@@ -394,17 +384,25 @@ def count_mobile_records(records: MobileRecords) -> MobileCounters:
         data_units=count(),
     )
     if ordered.size:
+        group = np.ascontiguousarray(records.group, dtype=np.int64)
+        sms_eligible = ordered.sorted_flags(records.sms_eligible)
+        _distinct_numbers(
+            group,
+            sms_eligible,
+            ordered.sorted_ints(records.number_key),
+            np.full(int(group[-1]) + 1, records.sms_max_numbers, dtype=np.int64),
+            out.new_number,
+            out.over_sms_numbers,
+        )
         _compiled(_count_mobile)(
-            np.ascontiguousarray(records.group, dtype=np.int64),
+            group,
             ordered.sorted_ints(records.zone),
             ordered.sorted_ints(records.timed_s),
-            ordered.sorted_flags(records.sms_eligible),
-            ordered.sorted_ints(records.number_key),
+            sms_eligible,
             ordered.sorted_ints(records.data_bytes),
             np.ascontiguousarray(records.cap_bytes, dtype=np.int64),
             records.home_zone,
             records.voice_limit_s,
-            records.sms_max_numbers,
             records.sms_included,
             out.included_s,
             out.new_number,
@@ -415,7 +413,6 @@ def count_mobile_records(records: MobileRecords) -> MobileCounters:
             out.included_bytes,
             out.billable_bytes,
             out.data_units,
-            *_table_size(records.group),
         )
     back = ordered.back
     return MobileCounters(
@@ -439,12 +436,10 @@ def _count_mobile(
     zone: Ints,
     timed_s: Ints,
     sms_eligible: Flags,
-    number_key: Ints,
     data_bytes: Ints,
     cap_bytes: Ints,
     home_zone: int,
     voice_limit_s: int,
-    sms_max_numbers: int,
     sms_included: int,
     included_s: Ints,
     new_number: Flags,
@@ -455,13 +450,9 @@ def _count_mobile(
     included_bytes: Ints,
     billable_bytes: Ints,
     data_units: Ints,
-    size: int,
-    shift: np.uint64,
 ) -> None:
+    """`new_number` and `over_sms_numbers` come in (`_distinct_numbers`), the rest goes out."""
     n = len(group)
-    stamps = np.full(size, -1, dtype=np.int64)
-    keys = np.zeros(size, dtype=np.int64)
-    over_of_key = np.zeros(size, dtype=np.bool_)
     used_of_zone = np.zeros(len(cap_bytes), dtype=np.int64)
     billed_of_zone = np.zeros(len(cap_bytes), dtype=np.int64)
     start = 0
@@ -471,7 +462,6 @@ def _count_mobile(
         while end < n and group[end] == g:
             end += 1
         used_s = 0
-        numbers = 0
         sms = 0
         used_of_zone[:] = 0
         billed_of_zone[:] = 0
@@ -480,23 +470,11 @@ def _count_mobile(
             timed = timed_s[i]
             used_s += timed
             included_s[i] = min(max(voice_limit_s - (used_s - timed), 0), timed)
-            if sms_eligible[i]:
-                # R-MOB-2: an SMS to a number beyond the bundle's distinct numbers counts
-                # toward nothing; the others count toward the bundle's SMS.
-                key = number_key[i]
-                slot = np.int64((np.uint64(key) * _GOLDEN) >> shift)
-                while stamps[slot] == g and keys[slot] != key:
-                    slot = (slot + 1) & (size - 1)
-                if stamps[slot] != g:
-                    numbers += 1
-                    stamps[slot] = g
-                    keys[slot] = key
-                    over_of_key[slot] = numbers > sms_max_numbers
-                    new_number[i] = True
-                over_sms_numbers[i] = over_of_key[slot]
-                if not over_of_key[slot]:
-                    sms += 1
-                    over_sms[i] = sms > sms_included
+            # R-MOB-2: an SMS to a number beyond the bundle's distinct numbers counts toward
+            # nothing; the others count toward the bundle's SMS.
+            if sms_eligible[i] and not over_sms_numbers[i]:
+                sms += 1
+                over_sms[i] = sms > sms_included
             # R-MOB-3: per zone, the session that reaches the cap is split; beyond it, each
             # record bills the Mo it starts of the zone's volume beyond the cap.
             z = zone[i]
@@ -515,6 +493,62 @@ def _count_mobile(
                 billed + _BYTES_PER_MB - 1
             ) // _BYTES_PER_MB
         start = end
+
+
+def _distinct_numbers(
+    group: Ints,
+    eligible: Flags,
+    number_key: Ints,
+    limit_of_group: Ints,
+    new_number: Flags,
+    over_numbers: Flags,
+) -> None:
+    """R-SIP-3, R-MOB-2, in start order: the first call (or SMS) of each line-month to each
+    number, among the eligible ones, and whether that number came beyond the line-month's
+    limit of distinct numbers (then every call to it did)."""
+    _compiled(_first_calls)(
+        group, eligible, number_key, limit_of_group, new_number, over_numbers, *_table_size(group)
+    )
+
+
+def _first_calls(
+    group: Ints,
+    eligible: Flags,
+    number_key: Ints,
+    limit_of_group: Ints,
+    new_number: Flags,
+    over_numbers: Flags,
+    size: int,
+    shift: np.uint64,
+) -> None:
+    # The numbers of the current line-month: an open-addressing table whose slot is taken
+    # when its stamp is the line-month's number (no clearing between line-months).
+    stamps = np.full(size, -1, dtype=np.int64)
+    keys = np.zeros(size, dtype=np.int64)
+    over_of_key = np.zeros(size, dtype=np.bool_)
+    numbers = 0
+    for i in range(len(group)):
+        g = group[i]
+        if i == 0 or g != group[i - 1]:
+            numbers = 0
+        if not eligible[i]:
+            continue
+        key = number_key[i]
+        slot = np.int64((np.uint64(key) * _GOLDEN) >> shift)
+        while stamps[slot] == g and keys[slot] != key:
+            slot = (slot + 1) & (size - 1)
+        if stamps[slot] != g:
+            numbers += 1
+            stamps[slot] = g
+            keys[slot] = key
+            over_of_key[slot] = numbers > limit_of_group[g]
+            new_number[i] = True
+        over_numbers[i] = over_of_key[slot]
+
+
+def _firsts(group: Ints) -> Ints:
+    """The first position of each line-month (`group` is 0, 1, 2… in start order)."""
+    return np.flatnonzero(np.diff(group, prepend=-1))
 
 
 def _table_size(group: npt.NDArray[np.generic]) -> tuple[int, np.uint64]:
@@ -572,14 +606,13 @@ def _paris_days(
 
 
 @cache
-def _compiled(function: Callable[..., None] | None = None) -> Callable[..., None]:
-    """A pass (`_count` by default) compiled, on first use, from the machine code cached
+def _compiled(function: Callable[..., None]) -> Callable[..., None]:
+    """A pass compiled, on first use, from the machine code cached
     beside this file when there is one. Numba is imported here, not with the module: a fifth
     of a second that `load_compiled` spends on another thread while the files are read.
     `nogil`: two slices' passes run at once."""
     import numba
 
-    function = function or _count
     try:
         compiled = numba.njit(cache=True, nogil=True)(function)
     except RuntimeError:  # no writable place for the cache (a read-only install): every run

@@ -968,6 +968,7 @@ def _rate_mobile(
     is_data = kind == "data"
     zones = [HOME_ZONE, *mobile.zones]
     caps = [mobile.home_data_fair_use_mb, *(z.data_cap_mb for z in mobile.zones.values())]
+    home_cap_bytes = mobile.home_data_fair_use_mb * BYTES_PER_MB
     # The running counters: one compiled pass over each line-month in start order.
     inputs = records.select(
         zone=zone.cast(pl.String).replace_strict(zones, list(range(len(zones)))),
@@ -1009,9 +1010,6 @@ def _rate_mobile(
         counted=is_voice & ~emergency,
         included_bytes=pl.when(is_data).then(pl.col("included_bytes")),
         billable_bytes=pl.when(is_data).then(pl.col("billable_bytes")),
-        cap_bytes=pl.col("zone").replace_strict(
-            zones, [cap * BYTES_PER_MB for cap in caps], return_dtype=pl.Int64
-        ),
     )
     records = records.with_columns(
         billable_s=pl.when(pl.col("counted")).then(d - pl.col("included_s")).otherwise(0),
@@ -1080,7 +1078,7 @@ def _rate_mobile(
             (is_data & (pl.col("billable_bytes") > 0) & zone.is_in(blocking), "over_data_cap"),
             (is_data & (pl.col("billable_bytes") > 0) & ~zone.is_in(blocking), "fair_use"),
             (
-                is_data & (zone == HOME_ZONE) & (pl.col("data_used") > pl.col("cap_bytes")),
+                is_data & (zone == HOME_ZONE) & (pl.col("data_used") > home_cap_bytes),
                 "throttled",
             ),
         ),
