@@ -155,7 +155,7 @@ def test_a_large_file_is_read_in_two_parts_as_one(tmp_path: Path) -> None:
         ("c1,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out,0\r", None),
         ("c1,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out,0,extra", "champs"),
         ('c1,T1,2026-03-02T09:00:00+01:00,60,"05 65",0145000001,out,0', None),
-        ("", "call_id manquant"),  # a blank line
+        ("", "ligne vide"),  # a blank line
         (",T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out,0", "call_id manquant"),
     ],
 )

@@ -100,6 +100,55 @@ def test_a_row_with_too_many_fields_is_rejected_not_the_file(tmp_path: Path) -> 
     ]
 
 
+_CALL = "{id},T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,out,0\n"
+
+
+@pytest.mark.parametrize(
+    ("blank", "extra"),
+    [
+        ("\n", ""),  # a plain file: read whole, then by the text path for its blank lines
+        ("   \n", ""),  # blanks: the text path
+        ("\t\n", '"z",T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,out,0\n'),
+        (",,,,,,,\n", ""),  # empty fields
+        ("\n", "y,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145678912,out,0,extra\n"),
+    ],
+)
+def test_a_blank_line_is_reported_as_such_with_its_line_number(
+    blank: str, extra: str, tmp_path: Path
+) -> None:
+    """SPEC §12, nothing dropped silently: a blank line is reported as a blank line (not as
+    the first field it lacks), by each way of reading the file (plain whole read, text path in
+    batches, csv module for a row Polars cannot read), and the records around it are read."""
+    path = tmp_path / "voice.csv"
+    path.write_text(HEADER + _CALL.format(id="a") + blank + _CALL.format(id="b") + extra + blank)
+    imported = read_usage_files([path])
+    assert imported.voice["record_id"].to_list()[:2] == ["a", "b"]
+    assert imported.rejected.filter(pl.col("reason") == "ligne vide")["source_line"].to_list() == [
+        3,
+        5 + bool(extra),
+    ]
+
+
+def test_a_blank_line_of_a_mobile_or_asterisk_file_is_reported_as_such(tmp_path: Path) -> None:
+    mobile = tmp_path / "mobile.csv"
+    mobile.write_text(
+        "record_id,line,start,kind,callee,duration_s,bytes,mcc,forwarded\n"
+        "\n"
+        "m1,M1,2026-03-02T10:00:00+01:00,sms,0612345678,,,208,\n"
+    )
+    master = tmp_path / "Master.csv"
+    master.write_text(MASTER.read_text(encoding="utf-8") + "\n \n", encoding="utf-8")
+    imported = read_usage_files([mobile, master])
+    assert imported.mobile["record_id"].to_list() == ["m1"]
+    blank = imported.rejected.filter(pl.col("reason") == "ligne vide")
+    lines_of_master = len(MASTER.read_text(encoding="utf-8").splitlines())
+    assert blank.select(pl.col("source").cast(pl.String), "source_line").rows() == [
+        (str(mobile), 2),
+        (str(master), lines_of_master + 1),
+        (str(master), lines_of_master + 2),
+    ]
+
+
 def test_the_mobile_csv_is_read(tmp_path: Path) -> None:
     path = tmp_path / "mobile.csv"
     path.write_text(

@@ -274,9 +274,11 @@ def _polars_text(
         raise pl.exceptions.ComputeError("header")
     if whole and frame.height != data.count(b"\n") - 1 + (not data.endswith(b"\n")):
         raise _NotInBatches  # blank lines or quoted line breaks: count lines exactly
+    # (A blank line is read as a row of empty fields.)
+    blank = pl.all_horizontal([pl.col(name).str.strip_chars() == "" for name in header])
     return frame.with_columns(
         source_line=pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64),
-        _fields=pl.lit(len(header), dtype=pl.Int64),
+        _fields=pl.when(blank).then(0).otherwise(len(header)).cast(pl.Int64),
     )
 
 
@@ -288,15 +290,18 @@ def _csv_module_text(path: Path, header: Sequence[str]) -> pl.DataFrame:
         reader = csv.reader(handle)
         next(reader, None)
         for row in reader:
-            if not row:
-                continue
             numbers.append(reader.line_num)
-            counts.append(len(row))
+            counts.append(_field_count(row))
             rows.append((row + [""] * len(header))[: len(header)])
     frame = pl.DataFrame(rows, schema=list(header), orient="row")
     return frame.with_columns(
         source_line=pl.Series(numbers, dtype=pl.Int64), _fields=pl.Series(counts, dtype=pl.Int64)
     )
+
+
+def _field_count(row: Sequence[str]) -> int:
+    """The fields of a row read by the csv module; 0 for a blank line (`_BLANK_LINE`)."""
+    return len(row) if any(field.strip() for field in row) else 0
 
 
 def _in_batches(
@@ -429,6 +434,10 @@ def _start_out_of_range() -> pl.Expr:
 
 Check = tuple[pl.Expr, str]  # a condition that makes a record malformed, and its reason
 
+# A line with nothing but blanks (or empty fields): not a record, but reported like one
+# (nothing is dropped silently), rather than by the first field it lacks.
+_BLANK_LINE: Check = (pl.col("_fields") == 0, "ligne vide")
+
 
 def _first_reason(*checks: Check) -> pl.Expr:
     expr: pl.Expr = pl.lit(None, dtype=pl.String)
@@ -517,8 +526,9 @@ def _read_plain(
         frame = reading.result()
     if not plain or frame is None:
         return None
-    # A blank line is read as a row of nulls: line numbers are then the text path's business.
-    if frame.get_column(header[0]).null_count():
+    # A blank line is read as a row of empty fields (or nulls): the text path reports it.
+    first = frame.get_column(header[0])
+    if first.null_count() or (first.str.len_bytes() == 0).any():
         return None
     # (All columns are read: with a selection, Polars would not see a row's extra fields.)
     return frame.drop("caller", strict=False).with_columns(
@@ -583,6 +593,7 @@ def _parse_voice(
         "forwarded": _flag("forwarded", empty_means_no=False, plain=plain, canonical=canonical),
     }
     checks: list[Check] = [
+        _BLANK_LINE,
         (pl.col("_fields") != len(VOICE_HEADER), "nombre de champs incorrect"),
         (pl.col("record_id") == "", "call_id manquant"),
         (pl.col("line") == "", "ligne manquante"),
@@ -628,6 +639,7 @@ def _parse_mobile(
     }
     kind = pl.col("kind")  # the checks see the fields computed (lowercased once)
     checks: list[Check] = [
+        _BLANK_LINE,
         (pl.col("_fields") != len(MOBILE_HEADER), "nombre de champs incorrect"),
         (pl.col("record_id") == "", "record_id manquant"),
         (pl.col("line") == "", "ligne manquante"),
@@ -748,10 +760,8 @@ def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.Da
     # cdr_csv quotes every field and doubles embedded quotes: the csv module's default dialect.
     reader = csv.reader(io.StringIO(text))
     for row in reader:
-        if not row:
-            continue
         numbers.append(reader.line_num)
-        counts.append(len(row))
+        counts.append(_field_count(row))
         rows.append((row + [""] * width)[:width])
     names = list(ASTERISK_COLUMNS[width])
     raw = pl.DataFrame(rows, schema=names, orient="row").with_columns(
@@ -779,6 +789,7 @@ def _read_asterisk(path: Path, *, local_time: bool) -> tuple[pl.DataFrame, pl.Da
         disposition=pl.col("disposition").str.strip_chars().str.to_uppercase(),
     )
     checks: list[Check] = [
+        _BLANK_LINE,
         (
             ~pl.col("_fields").is_in(list(ASTERISK_COLUMNS)),
             "nombre de colonnes inattendu pour un Master.csv (16, 18 ou 21)",
