@@ -10,7 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syres.domain.rating import DestinationClass, classify_callees, classify_national_keys
+from syres.domain.rating import (
+    DestinationClass,
+    classify_callees,
+    classify_national_keys,
+    destinations,
+)
 from syres.domain.rating.destinations import national_number_key
 from syres.domain.terms import Terms
 
@@ -251,3 +256,48 @@ def test_national_numbers_by_their_key_are_classified_as_their_text(
         .sort("national_key")
         .equals(expected.select(columns).sort("national_key"))
     )
+
+
+def test_every_national_prefix_of_the_table_is_classified_as_its_numbers_r_dest_1(
+    terms: Terms,
+) -> None:
+    """R-DEST-1, -2: the prefix table classifies national numbers by their first digits. For
+    every prefix, its first and last numbers and one between get from the table what the
+    overseas ranges' patterns and the French plan give their text."""
+    table = destinations.national_prefix_table(terms)
+    assert table.digits == 5  # the overseas ranges decide by five digits today
+    span = 10 ** (9 - table.digits)
+    prefixes = range(10 ** (table.digits - 1), 10**table.digits)
+    keys = [prefix * span + rest for prefix in prefixes for rest in (0, 4_321 % span, span - 1)]
+    by_key = classify_national_keys(pl.Series(keys, dtype=pl.Int64), terms=terms)
+    by_text = classify_callees(pl.Series([f"+33{key}" for key in keys]), terms=terms)
+    expected = by_text.select(
+        national_key=pl.col("callee").str.slice(3).cast(pl.Int64),
+        number="number",
+        destination_class="destination_class",
+        region="region",
+    )
+    columns = ["national_key", "number", "destination_class", "region"]
+    assert by_key.select(columns).equals(expected.sort("national_key").select(columns))
+
+
+@pytest.mark.parametrize(
+    ("pattern", "deciding"),
+    [
+        (r"\d{9}", 0),
+        (r"[0-9]{9}", 0),
+        (r"1\d{8}", 1),
+        (r"[^5]\d{8}", 1),
+        (r"\d{8}[0-8]", 9),  # the last digit decides
+        (r"\d{2,4}5\d{4,6}", 5),  # the 5 can be third, fourth or fifth
+        (r"26(?:2\d|30|88)\d{5}|2631[0-6]\d{4}", 5),
+        (r"(?:12)+\d{5}", 9),  # (a repetition: read to the end, never fewer than decide)
+        (r"(?=1)\d{9}", 9),  # (a look-ahead: a construct it does not read)
+    ],
+)
+def test_the_digits_that_decide_a_pattern_are_read_from_the_pattern(
+    pattern: str, deciding: int
+) -> None:
+    """What makes the prefix table exact: past the digits that decide, every pattern of the
+    plan takes any digit."""
+    assert destinations._deciding_digits(pattern, 9) == deciding

@@ -7,6 +7,7 @@ from syres.domain.rating.destinations import (
     classify_national_keys,
     included_for_platform,
     national_number_key,
+    national_prefix_table,
     number_plans,
 )
 from syres.domain.rating.engine import (
@@ -51,6 +52,7 @@ __all__ = [
     "load_compiled",
     "micro_to_decimal",
     "national_number_key",
+    "national_prefix_table",
     "number_plans",
     "odd_callees",
     "rate_usage",

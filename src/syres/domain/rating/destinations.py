@@ -23,10 +23,14 @@ fixed rate.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+# The standard library's own regular-expression parser (no stubs: typed `Any` here).
+import re._constants as re_constants  # type: ignore[import-not-found]
+import re._parser as re_parser  # type: ignore[import-not-found]
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
+from typing import Any
 
 import phonenumbers
 import polars as pl
@@ -274,15 +278,185 @@ def classify_callees(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
 def classify_national_keys(keys: pl.Series, *, terms: Terms) -> pl.DataFrame:
     """Classify distinct callees in the plain national form `0XXXXXXXXX`, given by their
     `national_number_key` (R-DEST-1, -2): the rows `classify_callees` gives for their texts,
-    with `national_key` in place of `callee` (no text is built)."""
-    home_code = phonenumbers.country_code_for_region(terms.rating.home_country)
-    frame = pl.DataFrame({"national_key": keys.cast(pl.Int64)}).with_columns(
-        nsn=pl.col("national_key").cast(pl.String)
+    with `national_key` in place of `callee` (no text is built), read from the prefix table
+    (`national_prefix_table`)."""
+    table = national_prefix_table(terms)
+    keys = keys.cast(pl.Int64)
+    rows = table.classes.select("destination_class", "region", "code").gather(table.rows_of(keys))
+    classified = pl.DataFrame({"national_key": keys}).hstack(rows)
+    classified = classified.select(
+        "national_key",
+        number=pl.col("code") * NATIONAL_KEY_SPAN + pl.col("national_key"),
+        destination_class="destination_class",
+        region="region",
     )
-    classified = _classify_home(
-        frame, terms=terms, plans=number_plans(), home_code=home_code, keep="national_key"
-    ).with_columns(pl.col("destination_class").cast(DESTINATION_CLASSES))
     return _with_rates(classified, terms=terms)
+
+
+# A national key is the nine digits of the national number: the E.164 number is the calling
+# code followed by them.
+NATIONAL_KEY_SPAN = 10**9
+_NATIONAL_DIGITS = 9
+
+
+@dataclass(frozen=True)
+class NationalPrefixTable:
+    """The class of every national number, by its first `digits` digits (R-DEST-1, -2).
+
+    The French plan decides by the first three digits at most (01–05 and 09 fixed, 06–07
+    mobile, 08XY special or free), the overseas departments' ranges (phonenumbers' patterns) by
+    their first five today: past those, every pattern takes any digit (`_deciding_digits`
+    reads the patterns to know it). So the numbers of a prefix share a class, and the table
+    holds one row per prefix: a national number is classified by one look-up, not by a
+    dozen regular expressions."""
+
+    digits: int
+    # Per prefix of `digits` digits (the index): its row of `classes`.
+    row_of_prefix: pl.Series
+    # destination_class, region, code (the calling code: +33, or +590… overseas; null when
+    # the number is invalid).
+    classes: pl.DataFrame
+
+    def rated_classes(self, terms: Terms) -> pl.DataFrame:
+        """`classes` with their rate per minute (`rate_micro`, R-DEST-2, -4)."""
+        return _with_rates(self.classes, terms=terms)
+
+    def rows_of(self, keys: pl.Series) -> pl.Series:
+        """The row of `classes` of each national key (null for a null key)."""
+        prefixes = keys // 10 ** (_NATIONAL_DIGITS - self.digits)
+        return self.row_of_prefix.gather(prefixes).alias("class_row")
+
+
+# A prefix table larger than this (digits) would mean a plan read far past what any does.
+_MOST_DECIDING_DIGITS = 7
+
+
+def national_prefix_table(terms: Terms) -> NationalPrefixTable:
+    """The prefix table of the terms' home plan (built once per process for given terms)."""
+    rating = terms.rating
+    return _national_prefix_table(
+        home_country=rating.home_country,
+        overseas_regions=tuple(rating.overseas_regions),
+        free_special_prefixes=tuple(rating.free_special_prefixes),
+    )
+
+
+@cache
+def _national_prefix_table(
+    *, home_country: str, overseas_regions: tuple[str, ...], free_special_prefixes: tuple[str, ...]
+) -> NationalPrefixTable:
+    plans = number_plans()
+    patterns = [
+        desc.pattern
+        for region in overseas_regions
+        if region in plans.plans
+        for desc in (plans.plans[region].fixed, plans.plans[region].mobile)
+        if desc is not None
+    ]
+    # `08XY` free prefixes: their three digits of the nine.
+    french = max([1, *(len(prefix) - 1 for prefix in free_special_prefixes)])
+    digits = max([french, *(_deciding_digits(p, _NATIONAL_DIGITS) for p in patterns)])
+    if digits > _MOST_DECIDING_DIGITS:
+        raise ValueError(
+            f"the numbering plans of {', '.join(overseas_regions)} decide a national number by"
+            f" its first {digits} digits: too many for a prefix table"
+        )
+    # One number per prefix (its smallest) stands for all: classified by the patterns.
+    first = 10 ** (digits - 1)
+    shift = 10 ** (_NATIONAL_DIGITS - digits)
+    prefixes = pl.int_range(first, 10 * first, dtype=pl.Int64, eager=True)
+    frame = pl.DataFrame({"prefix": prefixes}).with_columns(
+        nsn=(pl.col("prefix") * shift).cast(pl.String)
+    )
+    classified = (
+        _classify_home(
+            frame,
+            home_country=home_country,
+            overseas_regions=overseas_regions,
+            free_special_prefixes=free_special_prefixes,
+            plans=plans,
+            home_code=phonenumbers.country_code_for_region(home_country),
+            keep="prefix",
+        )
+        .with_columns(
+            pl.col("destination_class").cast(DESTINATION_CLASSES),
+            code=pl.col("number") // NATIONAL_KEY_SPAN,
+        )
+        .sort("prefix")
+    )  # (the overseas candidates come first)
+    classes = classified.select("destination_class", "region", "code").unique(maintain_order=True)
+    rows = classified.join(
+        classes.with_row_index("row"),
+        on=["destination_class", "region", "code"],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    )
+    # Indexed by the prefix itself (the first `first` entries: no number starts with 0).
+    row_of_prefix = pl.concat(
+        [pl.repeat(None, first, dtype=pl.UInt32, eager=True), rows.get_column("row")]
+    )
+    return NationalPrefixTable(digits=digits, row_of_prefix=row_of_prefix, classes=classes)
+
+
+def _deciding_digits(pattern: str, length: int) -> int:
+    """How many leading characters of a `length`-character text decide whether `pattern`
+    matches it whole, when the text is digits: past them, every way the pattern can match
+    takes any digit (`\\d`, `[0-9]`). `length` when it cannot tell (a construct it does not
+    read): never fewer than decide."""
+    parsed = re_parser.parse(pattern)
+
+    def one_character(op: object, value: object) -> bool | None:
+        """Whether a one-character element takes any digit (None: not one character)."""
+        if op is re_constants.IN:
+            return value in _ANY_DIGIT
+        if op in (re_constants.LITERAL, re_constants.NOT_LITERAL, re_constants.ANY):
+            return False
+        return None
+
+    def walk(
+        items: Iterable[tuple[object, Any]], ends: frozenset[int]
+    ) -> tuple[frozenset[int], int]:
+        deciding = 0
+        for op, value in items:
+            if op is re_constants.AT:  # ^, $: no character
+                continue
+            takes_any = one_character(op, value)
+            if takes_any is not None:
+                ends = frozenset(end + 1 for end in ends if end < length)
+                if not takes_any and ends:
+                    deciding = max(deciding, max(ends))
+            elif op is re_constants.SUBPATTERN:
+                ends, inner = walk(value[-1], ends)
+                deciding = max(deciding, inner)
+            elif op is re_constants.BRANCH:
+                walked = [walk(branch, ends) for branch in value[1]]
+                ends = frozenset().union(*(w[0] for w in walked))
+                deciding = max(deciding, *(w[1] for w in walked))
+            elif op in (re_constants.MAX_REPEAT, re_constants.MIN_REPEAT):
+                low, high, repeated = value
+                high = min(high, length)
+                reached: set[int] = set()
+                current = ends
+                for count in range(high + 1):
+                    if count >= low:
+                        reached |= current
+                    if count < high:
+                        current, inner = walk(repeated, current)
+                        deciding = max(deciding, inner)
+                ends = frozenset(reached)
+            else:
+                return frozenset(range(length + 1)), length
+        return ends, deciding
+
+    return walk(parsed, frozenset({0}))[1]
+
+
+# The classes of one character that take any (ASCII) digit, as the regex parser gives them.
+_ANY_DIGIT = (
+    [(re_constants.CATEGORY, re_constants.CATEGORY_DIGIT)],
+    [(re_constants.RANGE, (ord("0"), ord("9")))],
+)
 
 
 def _classify_short(frame: pl.DataFrame, *, terms: Terms) -> pl.DataFrame:
@@ -331,7 +505,17 @@ def _classify_full(
     unknown_code = frame.filter(pl.col("code").is_null())
 
     home = home.select("callee", "nsn")
-    parts = [_classify_home(home, terms=terms, plans=plans, home_code=home_code, keep="callee")]
+    parts = [
+        _classify_home(
+            home,
+            home_country=rating.home_country,
+            overseas_regions=tuple(rating.overseas_regions),
+            free_special_prefixes=tuple(rating.free_special_prefixes),
+            plans=plans,
+            home_code=home_code,
+            keep="callee",
+        )
+    ]
     for (code,), group in abroad.partition_by("code", as_dict=True).items():
         typed = _region_and_type(group, code=int(str(code)), plans=plans)
         parts.append(
@@ -370,15 +554,21 @@ def _international_class(*, typed_regions: tuple[str, ...]) -> pl.Expr:
 
 
 def _classify_home(
-    frame: pl.DataFrame, *, terms: Terms, plans: NumberPlans, home_code: int, keep: str
+    frame: pl.DataFrame,
+    *,
+    home_country: str,
+    overseas_regions: tuple[str, ...],
+    free_special_prefixes: tuple[str, ...],
+    plans: NumberPlans,
+    home_code: int,
+    keep: str,
 ) -> pl.DataFrame:
     """The French plan by prefix; overseas-department ranges parsed with their own region.
     `frame` has the national numbers (`nsn`, digits) and `keep`, the column that identifies
     them in the result."""
-    rating = terms.rating
     nsn = pl.col("nsn")
     overseas = sorted(
-        (r for r in rating.overseas_regions if r in plans.plans),
+        (r for r in overseas_regions if r in plans.plans),
         key=lambda r: (
             plans.plans[r].country_code,
             plans.regions_of_code[plans.plans[r].country_code].index(r),
@@ -426,7 +616,7 @@ def _classify_home(
     digits = nsn.cast(pl.Int64, strict=False)
     first = digits // 10**8  # of a nine-digit number, the only length classified below
     # The terms hold them as `08XY` (checked when the file is read): 8XY of the nine digits.
-    free = [int(prefix[1:]) for prefix in rating.free_special_prefixes]
+    free = [int(prefix[1:]) for prefix in free_special_prefixes]
     french = (
         pl.when(length != 9)
         .then(pl.lit(DestinationClass.INVALID.value))
@@ -450,7 +640,7 @@ def _classify_home(
         .when(pl.col("dom_type") == "mobile")
         .then(pl.lit(DestinationClass.NATIONAL_MOBILE.value))
         .otherwise(french),
-        region=pl.col("dom_region").fill_null(pl.lit(rating.home_country)),
+        region=pl.col("dom_region").fill_null(pl.lit(home_country)),
     ).with_columns(
         number=pl.when(pl.col("destination_class") == DestinationClass.INVALID.value)
         .then(pl.lit(None, dtype=pl.Int64))

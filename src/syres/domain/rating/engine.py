@@ -50,12 +50,14 @@ from syres.domain.rating.counters import (
 )
 from syres.domain.rating.destinations import (
     NATIONAL_CLASSES,
+    NATIONAL_KEY_SPAN,
     DestinationClass,
+    NationalPrefixTable,
     by_class_and_region,
     classify_callees,
-    classify_national_keys,
     included_for_platform,
     national_number_key,
+    national_prefix_table,
 )
 from syres.domain.rating.mcc import MCC_COUNTRY
 from syres.domain.terms import SIP_PLATFORMS, Platform, Terms
@@ -247,11 +249,12 @@ def rate_usage(
     classified, when a large run is rated in slices of lines (R-DEST-1..4).
     """
     lines = _checked_lines(lines, terms=terms)
-    # Each record's callee in the plain national form as an integer (`_national`): distinct
-    # callees and the join with their class work on it rather than on the text.
+    # Each record's callee in the plain national form as an integer (`_national`): classified
+    # by its prefix (`national_prefix_table`), with no text and no distinct callees. The few
+    # other callees are classified by their text, once each.
     voice = _keyed(voice, schema=VOICE_SCHEMA)
     mobile = _keyed(mobile, schema=MOBILE_SCHEMA)
-    national_keys, others = _distinct_callees(voice=voice, mobile=mobile)
+    others = _odd_callees_of_keyed(voice=voice, mobile=mobile).sort()
     if known_classes is None:
         other_classes = classify_for_rating(others, terms=terms)
     else:
@@ -263,21 +266,21 @@ def rate_usage(
                 [classify_for_rating(unknown, terms=terms), known], how="vertical_relaxed"
             )
         other_classes = known
-    # The national numbers keyed by their integer (no text), the others by their text.
-    national = classify_national_keys(national_keys, terms=terms).rename(
-        {"national_key": "_national"}
-    )
+    # The rows of `classes`: the prefix table's classes, then the other callees' in the order
+    # of `others` (one each).
+    table = national_prefix_table(terms)
     classes = pl.concat(
         [
-            _with_platform_inclusion(national, terms=terms),
-            other_classes.with_columns(_national=pl.lit(None, dtype=pl.Int64)),
+            _with_platform_inclusion(
+                table.rated_classes(terms).with_columns(number=pl.lit(None, dtype=pl.Int64)),
+                terms=terms,
+            ),
+            other_classes.sort("callee").drop("callee"),
         ],
         how="diagonal_relaxed",
     )
-    classes = classes.with_columns(_callee_keys(classes, others=others)).drop("callee", "_national")
-    classes = classes.with_row_index("class_idx")  # records refer to their callee's row
-    voice = voice.with_columns(_callee_keys(voice, others=others)).drop("_national")
-    mobile = mobile.with_columns(_callee_keys(mobile, others=others)).drop("_national")
+    voice = _with_class(voice, table=table, classes=classes, others=others)
+    mobile = _with_class(mobile, table=table, classes=classes, others=others)
 
     trunk_lines = _with_trunk_limits(lines, terms=terms)
     # Only what each call needs goes with it: the limits are read per line (the compiled pass,
@@ -363,34 +366,48 @@ def odd_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
     short, odd): few, but the costliest to classify, and called from many lines (a large run
     classifies them once for all slices)."""
     voice, mobile = _keyed(voice, schema=VOICE_SCHEMA), _keyed(mobile, schema=MOBILE_SCHEMA)
+    return _odd_callees_of_keyed(voice=voice, mobile=mobile)
+
+
+def _odd_callees_of_keyed(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> pl.Series:
     callees = _classified_callees(voice.lazy(), mobile.lazy(), columns=["callee", "_national"])
     odd = callees.filter(pl.col("_national").is_null()).select("callee").unique()
     return odd.collect(engine="streaming").to_series()
 
 
-def _distinct_callees(*, voice: pl.DataFrame, mobile: pl.DataFrame) -> tuple[pl.Series, pl.Series]:
-    """The distinct callees to classify, from records with their `_national` key: the keys of
-    those in the plain national form, then the other texts; both sorted."""
-    keyed = _classified_callees(
-        voice.lazy(), mobile.lazy(), columns=["callee", "_national"]
-    ).collect()
-    national_keys = keyed.get_column("_national").drop_nulls().unique().sort()
-    others = keyed.filter(pl.col("_national").is_null()).get_column("callee").unique().sort()
-    return national_keys, others
+def _with_class(
+    records: pl.DataFrame, *, table: NationalPrefixTable, classes: pl.DataFrame, others: pl.Series
+) -> pl.DataFrame:
+    """`records` (with their `_national` key) with `class_idx`, their callee's row of `classes`
+    (null for a callee not classified: none, or a data session's), and `number_key`, the
+    callee's distinct-number key (R-SIP-3, R-MOB-2): a national number's from its key and its
+    prefix's calling code, the others' from their row.
 
-
-def _callee_keys(frame: pl.DataFrame, *, others: pl.Series) -> pl.Series:
-    """`callee_key`, an integer per callee of `frame` (with `callee` and its `_national` key):
-    that key (positive), else minus the rank of the text among `others` (the few other
-    callees). Only the texts without a national key are looked up."""
-    national = frame.get_column("_national")
+    A national callee's row is its prefix's (`table`); another's is found by its rank among
+    `others` (the few other callees, sorted, whose rows follow the table's in `classes`)."""
+    national = records.get_column("_national")
+    class_idx = table.rows_of(national).cast(pl.Int64)
     missing = national.is_null()
-    if others.is_empty() or not missing.any():
-        return national.alias("callee_key")
-    ranks = pl.int_range(1, others.len() + 1, dtype=pl.Int64, eager=True)
-    texts = frame.get_column("callee").filter(missing).cast(pl.String)
-    rank = texts.replace_strict(others, ranks, default=None)
-    return national.scatter(missing.arg_true(), -rank).alias("callee_key")
+    if others.len() and missing.any():
+        first = table.classes.height
+        ranks = pl.int_range(first, first + others.len(), dtype=pl.Int64, eager=True)
+        texts = records.get_column("callee").filter(missing).cast(pl.String)
+        class_idx = class_idx.scatter(
+            missing.arg_true(), texts.replace_strict(others, ranks, default=None)
+        )
+    code = classes.get_column("code").gather(class_idx)
+    number_key = (
+        pl.when(national.is_not_null())
+        .then(code * NATIONAL_KEY_SPAN + national)
+        .otherwise(classes.get_column("number_key").gather(class_idx))
+    )
+    frame = records.with_columns(class_idx=class_idx).with_columns(number_key=number_key)
+    if "kind" in records.columns:  # data sessions call no number (`_classified_callees`)
+        classified = pl.col("kind") != "data"
+        frame = frame.with_columns(
+            pl.when(classified).then(pl.col(c)) for c in ("class_idx", "number_key")
+        )
+    return frame.drop("_national")
 
 
 def classify_for_rating(callees: pl.Series, *, terms: Terms) -> pl.DataFrame:
@@ -652,10 +669,9 @@ def _classified(
     needs_number: pl.Expr,
     columns: Sequence[str],
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`frame` with its callee's row in `classes` (`class_idx`) and the class `columns`
-    gathered by it: only an integer key goes through the join. The records that need a number
-    (`needs_number`) and have no valid one are rejected."""
-    frame = _with_joined(frame, classes.select("callee_key", "class_idx"), on="callee_key")
+    """`frame` (with its callee's row of `classes`, `class_idx`) with the class `columns`
+    gathered by it. The records that need a number (`needs_number`) and have no valid one are
+    rejected."""
     class_idx = frame.get_column("class_idx")
     frame = frame.with_columns([classes.get_column(c).gather(class_idx) for c in columns])
     bad = needs_number & (
@@ -721,7 +737,7 @@ def _rate_trunks(
         calls,
         classes=classes,
         needs_number=answered_out,
-        columns=("destination_class", "number_key", "rate_micro"),
+        columns=("destination_class", "rate_micro"),
     )
     calls = _with_period(calls, business=business)
 
@@ -926,12 +942,12 @@ def _rate_mobile(
         records,
         classes=classes,
         needs_number=kind.is_in(["voice", "sms"]),
-        columns=("destination_class", "region", "number_key", "rate_micro"),
+        columns=("destination_class", "region", "rate_micro"),
     )
     # Kind and zone as categories: the rules below compare them a few dozen times.
     records = records.with_columns(
         kind=pl.col("kind").cast(KINDS), zone=pl.col("zone").cast(pl.Categorical)
-    ).drop("callee_key", "class_idx", "mcc", "country")
+    ).drop("class_idx", "mcc", "country")
     records = _with_period(records, business=business)
     for zone_code, zone_terms in mobile.zones.items():
         if zone_code not in rates.mobile_data_per_mb:
