@@ -125,9 +125,14 @@ def test_a_plain_mobile_file_is_read_as_the_general_read_reads_it(
     assert_compiled_read_is_the_general_read(path)
 
 
-def test_a_large_file_is_read_in_two_parts_as_one(tmp_path: Path) -> None:
-    """Both halves of a file (one per core) end to end, in file order, long texts of both
-    halves in their place, the last line without its line feed."""
+@pytest.mark.parametrize("part_bytes", [64 * 2**20, 200_000])
+def test_a_large_file_is_read_in_parts_as_one(
+    part_bytes: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts of a file (two, or eight of 200 kB: read two at a time, each by the next
+    core free) end to end, in file order, long texts of every part in their place, the last
+    line without its line feed."""
+    monkeypatch.setattr(compiled_csv, "_PART_BYTES", part_bytes)
     path = tmp_path / "voice.csv"
     rows = [
         f"call-number-{i:08d},T{i % 7},2026-03-{1 + i % 28:02d}T09:00:00+01:00,{i % 900},"
@@ -137,7 +142,9 @@ def test_a_large_file_is_read_in_two_parts_as_one(tmp_path: Path) -> None:
     ]
     path.write_text(VOICE_HEADER + "\n".join(rows))
     data = np.fromfile(path, dtype=np.uint8)
-    assert len(compiled_csv._parts(data, len(VOICE_HEADER))) == 2
+    parts = compiled_csv._parts(data, len(VOICE_HEADER))
+    assert len(parts) == max(2, -(-len(data) // part_bytes))
+    assert all(data[end - 1] == ord("\n") for _begin, end in parts[:-1])
     assert_compiled_read_is_the_general_read(path)
 
 
