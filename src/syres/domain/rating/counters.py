@@ -176,58 +176,72 @@ def load_compiled() -> None:
 
 
 def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
-    """R-SIP-2..6 for every call, in one pass over each line-month in start order.
+    """R-SIP-2..6 for every call.
 
-    The inputs are put in start order first and the results back in frame order after, one
-    array at a time: the pass then reads and writes memory in sequence (reaching each call's
-    entries of a dozen arrays in frame order from the pass was ten times slower at 10 M calls,
-    missing the cache)."""
+    Only what depends on the calls before (the distinct numbers so far, the time used so far)
+    is counted in start order, in one pass over each line-month: its inputs are put in start
+    order first and its results back in frame order after, one array at a time, so that the
+    pass reads and writes memory in sequence (reaching each call's entries in frame order from
+    it was ten times slower at 10 M calls, missing the cache). The rest (the billable time,
+    the amounts, the line-month totals) is one pass in frame order: each array moved from one
+    order to the other is a read of memory at random, which costs more than the counting."""
     ordered = _StartOrder(calls.order)
     n = ordered.size
     groups = int(calls.group[-1]) + 1 if n else 0
-    flag, count = ordered.flags, ordered.counts
-    # In start order first; put back in frame order before they are returned.
+    new_number, over_numbers, included_s = ordered.flags(), ordered.flags(), ordered.counts()
+    group = np.ascontiguousarray(calls.group, dtype=np.int64)
+    firsts = _firsts(group)
+    line_of_group = np.ascontiguousarray(calls.line, dtype=np.int64)[firsts]
+    breached = np.zeros(groups, dtype=np.bool_)
+    limit_s = np.ascontiguousarray(calls.limit_s, dtype=np.int64)
+    cap_s = np.ascontiguousarray(calls.cap_s, dtype=np.int64)
+    if n:
+        eligible = ordered.sorted_flags(calls.eligible)
+        # R-SIP-3: the line's limit of distinct numbers, for each of its months.
+        limits = np.ascontiguousarray(calls.limit_numbers, dtype=np.int64)[line_of_group]
+        _distinct_numbers(
+            group, eligible, ordered.sorted_ints(calls.number_key), limits, new_number, over_numbers
+        )
+        _compiled(_use_time)(
+            group,
+            line_of_group,
+            eligible,
+            ordered.sorted_ints(calls.duration_s),
+            limit_s,
+            cap_s,
+            over_numbers,
+            included_s,
+            breached,
+        )
+    back = ordered.back
     out = TrunkCounters(
-        new_number=flag(),
-        over_numbers=flag(),
-        over_2h_s=count(),
-        included_s=count(),
-        over_time_s=count(),
-        billable_s=count(),
-        billable_units=count(),
-        amount_beyond_micro=count(),
-        amount_if_retroactive_micro=count(),
+        new_number=back(new_number),
+        over_numbers=back(over_numbers),
+        over_2h_s=ordered.counts(),
+        included_s=back(included_s),
+        over_time_s=ordered.counts(),
+        billable_s=ordered.counts(),
+        billable_units=ordered.counts(),
+        amount_beyond_micro=ordered.counts(),
+        amount_if_retroactive_micro=ordered.counts(),
         sums=np.zeros((groups, len(SUM_COLUMNS)), dtype=np.int64),
     )
     if n:
-        group = np.ascontiguousarray(calls.group, dtype=np.int64)
-        line = np.ascontiguousarray(calls.line, dtype=np.int64)
-        eligible = ordered.sorted_flags(calls.eligible)
-        # R-SIP-3: the line's limit of distinct numbers, for each of its months.
-        limits = np.ascontiguousarray(calls.limit_numbers, dtype=np.int64)[line[_firsts(group)]]
-        _distinct_numbers(
-            group,
-            eligible,
-            ordered.sorted_ints(calls.number_key),
-            limits,
-            out.new_number,
-            out.over_numbers,
-        )
-        _compiled(_count)(
-            group,
-            line,
-            ordered.sorted_flags(calls.counted),
-            eligible,
-            ordered.sorted_ints(calls.duration_s),
-            ordered.sorted_ints(calls.unit_rate_micro),
-            ordered.sorted_flags(calls.on_business_day),
-            np.ascontiguousarray(calls.limit_s, dtype=np.int64),
-            np.ascontiguousarray(calls.cap_s, dtype=np.int64),
+        _compiled(_bill)(
+            back(group),
+            line_of_group,
+            breached,
+            np.ascontiguousarray(calls.counted, dtype=np.bool_),
+            np.ascontiguousarray(calls.eligible, dtype=np.bool_),
+            np.ascontiguousarray(calls.duration_s, dtype=np.int64),
+            np.ascontiguousarray(calls.unit_rate_micro, dtype=np.int64),
+            np.ascontiguousarray(calls.on_business_day, dtype=np.bool_),
+            cap_s,
             calls.short_call_max_s,
             out.new_number,
             out.over_numbers,
-            out.over_2h_s,
             out.included_s,
+            out.over_2h_s,
             out.over_time_s,
             out.billable_s,
             out.billable_units,
@@ -235,20 +249,9 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
             out.amount_if_retroactive_micro,
             out.sums,
         )
-        out.sums[:, _FIRST_ROW] = ordered.order[out.sums[:, _FIRST_ROW]]
-    back = ordered.back
-    return TrunkCounters(
-        new_number=back(out.new_number),
-        over_numbers=back(out.over_numbers),
-        over_2h_s=back(out.over_2h_s),
-        included_s=back(out.included_s),
-        over_time_s=back(out.over_time_s),
-        billable_s=back(out.billable_s),
-        billable_units=back(out.billable_units),
-        amount_beyond_micro=back(out.amount_beyond_micro),
-        amount_if_retroactive_micro=back(out.amount_if_retroactive_micro),
-        sums=out.sums,
-    )
+        # The frame row of each line-month's first call in start order.
+        out.sums[:, _FIRST_ROW] = ordered.order[firsts]
+    return out
 
 
 class _StartOrder:
@@ -281,29 +284,20 @@ class _StartOrder:
         return cast(Array, np.take(values, self._rank))
 
 
-def _count(
+def _use_time(
     group: Ints,
-    line: Ints,
-    counted: Flags,
+    line_of_group: Ints,
     eligible: Flags,
     duration_s: Ints,
-    unit_rate: Ints,
-    on_business_day: Flags,
     limit_s_of_line: Ints,
     cap_s_of_line: Ints,
-    short_call_max_s: int,
-    new_number: Flags,
     over_numbers: Flags,
-    over_2h_s: Ints,
     included_s: Ints,
-    over_time_s: Ints,
-    billable_s: Ints,
-    billable_units: Ints,
-    amount_beyond: Ints,
-    amount_retro: Ints,
-    sums: Ints,
+    breached: Flags,
 ) -> None:
-    """`new_number` and `over_numbers` come in (`_distinct_numbers`), the rest goes out."""
+    """In start order (`over_numbers` comes in from `_distinct_numbers`): each call's seconds
+    within the line's monthly time (R-SIP-4), and whether each line-month breached a limit
+    (R-SIP-6)."""
     n = len(group)
     start = 0
     while start < n:
@@ -311,60 +305,92 @@ def _count(
         end = start
         while end < n and group[end] == g:
             end += 1
-        row = sums[g]
-        row[_FIRST_ROW] = start  # a position in start order, made a frame row by the caller
-        of_line = line[start]
-        limit_s = limit_s_of_line[of_line]
-        cap_s = cap_s_of_line[of_line]
+        line = line_of_group[g]
+        limit_s = limit_s_of_line[line]
+        cap_s = cap_s_of_line[line]
         used = 0
-        breached = False
         for i in range(start, end):
-            d = duration_s[i]
             timed = 0
-            # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
-            over_2h_s[i] = max(d - cap_s, 0) if eligible[i] and cap_s >= 0 else 0
             # R-SIP-3: a number first called beyond the limit is out of the bundle for the
             # month, every call to it.
             if eligible[i] and not over_numbers[i]:
-                timed = d - over_2h_s[i]
+                # R-SIP-2: a call counts up to the one-call cap (-1: none).
+                timed = min(duration_s[i], cap_s) if cap_s >= 0 else duration_s[i]
             used += timed
             # R-SIP-4: the call that crosses the monthly time limit is split.
             included = min(max(limit_s - (used - timed), 0), timed)
             included_s[i] = included
-            over_time_s[i] = timed - included
-            breached = breached or over_numbers[i] or timed > included
-            if counted[i]:
-                billable = d - included
-                units = (billable + 59) // 60
-                billable_s[i] = billable
-                billable_units[i] = units
-                amount_beyond[i] = units * unit_rate[i]
-                row[_OUTGOING_CALLS] += 1
-                row[_OUTGOING_S] += d
-                row[_BILLABLE_S] += billable
-                row[_UNITS] += units
-                row[_BEYOND] += units * unit_rate[i]
-                if on_business_day[i]:
-                    row[_BUSINESS] += 1
-                if d <= short_call_max_s:
-                    row[_SHORT] += 1
-            if new_number[i]:
-                row[_DISTINCT] += 1
-            if over_numbers[i]:
-                row[_OVER_NUMBERS] = 1
-            if timed > included:
-                row[_OVER_TIME] = 1
-            if over_2h_s[i] > 0:
-                row[_OVER_2H] = 1
+            if over_numbers[i] or timed > included:
+                breached[g] = True
+        start = end
+
+
+def _bill(
+    group: Ints,
+    line_of_group: Ints,
+    breached: Flags,
+    counted: Flags,
+    eligible: Flags,
+    duration_s: Ints,
+    unit_rate: Ints,
+    on_business_day: Flags,
+    cap_s_of_line: Ints,
+    short_call_max_s: int,
+    new_number: Flags,
+    over_numbers: Flags,
+    included_s: Ints,
+    over_2h_s: Ints,
+    over_time_s: Ints,
+    billable_s: Ints,
+    billable_units: Ints,
+    amount_beyond: Ints,
+    amount_retro: Ints,
+    sums: Ints,
+) -> None:
+    """In frame order, from what `_use_time` counted (`new_number`, `over_numbers`,
+    `included_s` per call, `breached` per line-month): the billable time and amounts of each
+    call, and the totals of each line-month."""
+    for i in range(len(group)):
+        g = group[i]
+        row = sums[g]
+        d = duration_s[i]
+        # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
+        cap_s = cap_s_of_line[line_of_group[g]]
+        over_2h = max(d - cap_s, 0) if eligible[i] and cap_s >= 0 else 0
+        over_2h_s[i] = over_2h
+        timed = d - over_2h if eligible[i] and not over_numbers[i] else 0
+        included = included_s[i]
+        over_time_s[i] = timed - included
+        if counted[i]:
+            billable = d - included
+            units = (billable + 59) // 60
+            billable_s[i] = billable
+            billable_units[i] = units
+            amount_beyond[i] = units * unit_rate[i]
+            row[_OUTGOING_CALLS] += 1
+            row[_OUTGOING_S] += d
+            row[_BILLABLE_S] += billable
+            row[_UNITS] += units
+            row[_BEYOND] += units * unit_rate[i]
+            if on_business_day[i]:
+                row[_BUSINESS] += 1
+            if d <= short_call_max_s:
+                row[_SHORT] += 1
         # R-SIP-6: a breached month can be billed from its first second to included
         # destinations; otherwise the retroactive amount is the amount beyond the limits.
-        for i in range(start, end):
-            if breached and eligible[i]:
-                amount_retro[i] = (duration_s[i] + 59) // 60 * unit_rate[i]
-            else:
-                amount_retro[i] = amount_beyond[i]
-            row[_RETRO] += amount_retro[i]
-        start = end
+        if breached[g] and eligible[i]:
+            amount_retro[i] = (d + 59) // 60 * unit_rate[i]
+        else:
+            amount_retro[i] = amount_beyond[i]
+        row[_RETRO] += amount_retro[i]
+        if new_number[i]:
+            row[_DISTINCT] += 1
+        if over_numbers[i]:
+            row[_OVER_NUMBERS] = 1
+        if timed > included:
+            row[_OVER_TIME] = 1
+        if over_2h > 0:
+            row[_OVER_2H] = 1
 
 
 def count_mobile_records(records: MobileRecords) -> MobileCounters:
