@@ -70,25 +70,34 @@ def test_the_month_and_business_day_are_those_of_paris(
 @given(
     rows=st.lists(
         st.tuples(
-            st.integers(0, 4095),  # the line's number
-            st.integers(0, 1200),  # its month (any distinct keys: only their order matters)
-            st.integers(0, 2**40) | st.integers(2**55, 2**56),  # µs: a span too wide to pack
+            st.integers(0, 2) | st.integers(0, 4095),  # the line's number
+            st.integers(0, 1) | st.integers(0, 1200),  # its month (only their order matters)
+            # µs: a few instants (ties), any, or a span too wide to pack
+            st.integers(0, 3) | st.integers(0, 2**40) | st.integers(2**55, 2**56),
         ),
         min_size=1,
         max_size=40,
-    )
+    ),
+    to_the_second=st.booleans(),  # as CDRs are: the key that holds the row too
 )
-def test_the_start_order_gives_each_position_its_line(rows: list[tuple[int, int, int]]) -> None:
-    """SPEC §5.2: calls in line, month and start order, each line-month numbered, and each
-    position with its own line (the pass reads the line's limits by it), on the packed sort
-    key and on the wide one alike."""
+def test_the_start_order_gives_each_position_its_line(
+    rows: list[tuple[int, int, int]], to_the_second: bool
+) -> None:
+    """SPEC §5.2: calls in line, month and start order, ties by call id, each line-month
+    numbered, and each position with its own line (the pass reads the line's limits by it),
+    on the key of whole seconds, the packed sort key and the wide one alike."""
+    if to_the_second:
+        # (The few instants become seconds 0 to 3: ties among whole seconds.)
+        rows = [(line, month, us * 10**6 if us <= 3 else us // 10**6 * 10**6)
+                for line, month, us in rows]  # fmt: skip
     frame = pl.DataFrame(
         {
             "line_idx": [line for line, _, _ in rows],
             "period_key": [month for _, month, _ in rows],
             "start": [datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)
                       for _, _, us in rows],
-            "record_id": [str(n) for n in range(len(rows))],
+            # (Ids in the reverse order of the rows: ties are put in id order, not row order.)
+            "record_id": [f"c{len(rows) - n:02d}" for n in range(len(rows))],
         },
         schema_overrides={"line_idx": pl.UInt32, "start": pl.Datetime("us", "UTC")},
     )  # fmt: skip
@@ -96,8 +105,8 @@ def test_the_start_order_gives_each_position_its_line(rows: list[tuple[int, int,
     positions = order.get_column("_idx").to_list()
     assert sorted(positions) == list(range(len(rows)))
     assert order.get_column("line_idx").to_list() == [rows[p][0] for p in positions]
-    keys = [(rows[p][0], rows[p][1], rows[p][2], p) for p in positions]
-    assert [key[:3] for key in keys] == sorted(key[:3] for key in keys)
+    keys = [(rows[p][0], rows[p][1], rows[p][2], f"c{len(rows) - p:02d}") for p in positions]
+    assert keys == sorted(keys)
     line_months = [key[:2] for key in keys]
     assert order.get_column("g").to_list() == [
         sorted(set(line_months)).index(line_month) for line_month in line_months
