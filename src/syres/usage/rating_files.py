@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import polars as pl
@@ -88,41 +89,33 @@ def rate_files(
 ) -> RateReport:
     """Read, rate and write (SPEC §12). `step` is told each phase as it starts."""
     tell = step or (lambda _name: None)
+
     # The rating's compiled passes (0.15 s from Numba's cache, about 2 s to compile them the
     # first time) and its table of national prefixes (0.1 s) are made while the files are read.
+    def load() -> None:
+        load_compiled()
+        national_prefix_table(terms)
+
     loading = ThreadPoolExecutor(max_workers=1)
-    loaded = loading.submit(lambda: (load_compiled(), national_prefix_table(terms)))
+    loaded = loading.submit(load)
     loading.shutdown(wait=False)
     tell("lecture des lignes")
     lines = read_lines_file(lines_path)
     tell("lecture des fichiers d'usage")
     imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
     accepted = imported.records
-    known_classes = None
-    # The records are cut into slices of lines (hashing 10 M lines: a core for 0.2 s) while
-    # the odd callees are found and classified.
-    with ThreadPoolExecutor(max_workers=1) as cutter:
-        cutting = cutter.submit(lambda: (_Slices(imported.voice), _Slices(imported.mobile)))
-        if accepted > SLICE_RECORDS:
-            odd = odd_callees(voice=imported.voice, mobile=imported.mobile)
-            known_classes = classify_for_rating(odd, terms=terms)
-        voice, mobile = cutting.result()
-    imported.voice, imported.mobile = imported.voice.clear(), imported.mobile.clear()
-    plan = [(voice.part(0), mobile.part(0))]
-    if accepted > SLICE_RECORDS:
-        # Trunk calls and mobile records in slices of their own (no slice runs both sets of
-        # rules on a few records). Mobile first: its slices are the slowest per record.
-        plan = [(voice.clear, mobile.part(number)) for number in mobile.numbers()]
-        plan += [(voice.part(number), mobile.clear) for number in voice.numbers()]
-    slices = len(plan)
     loaded.result()
     out_dir.mkdir(parents=True, exist_ok=True)
     results: list[RatingResult] = []
     writer: pq.ParquetWriter | None = None
+    no_voice, no_mobile = imported.voice.clear(), imported.mobile.clear()
 
-    def rate_slice(index: int) -> RatingResult:
-        take_voice, take_mobile = plan[index]
-        return rate_usage(
+    def rate(
+        take_voice: Callable[[], pl.DataFrame],
+        take_mobile: Callable[[], pl.DataFrame],
+        known_classes: pl.DataFrame | None,
+    ) -> tuple[RatingResult, pa.Table]:
+        result = rate_usage(
             voice=take_voice(),
             mobile=take_mobile(),
             lines=lines,
@@ -130,19 +123,48 @@ def rate_files(
             overage=overage,
             known_classes=known_classes,
         )
+        # The detail as Arrow here, on the worker's thread: the main thread, which writes every
+        # slice's detail in turn, is the one that lags behind.
+        return result, result.rated.to_arrow()
 
     # Two slices rated at once (one per core: Polars runs much of a slice on one thread), a
     # third queued so that a worker never waits while the main thread writes a slice's detail
-    # (0.3 s); the detail is written in slice order, so at most four slices' tables are held.
+    # (0.3 s); the detail is written in slice order, so at most four slices' tables are held
+    # (each as a frame and as Arrow: they share most of their memory).
     with ThreadPoolExecutor(max_workers=SLICES_IN_FLIGHT) as pool:
-        pending = deque(pool.submit(rate_slice, i) for i in range(min(slices, SLICES_AHEAD)))
+        mobile = _Slices(imported.mobile)
+        tasks: list[Callable[[], tuple[RatingResult, pa.Table]]]
+        if accepted > SLICE_RECORDS:
+            # Trunk calls and mobile records in slices of their own (no slice runs both sets
+            # of rules on a few records). Mobile first: its slices are the slowest per record,
+            # and they are rated (each classifying its few odd callees) while the trunk calls
+            # are cut into slices of lines (hashing 10 M lines: a core for 0.2 s) and their
+            # odd callees found and classified, once for all their slices.
+            tasks = [
+                partial(rate, lambda: no_voice, mobile.part(n), None) for n in mobile.numbers()
+            ]
+            pending = deque(pool.submit(task) for task in tasks[:SLICES_AHEAD])
+            cutting = pool.submit(_Slices, imported.voice)
+            odd = odd_callees(voice=imported.voice, mobile=no_mobile)
+            known_classes = classify_for_rating(odd, terms=terms)
+            voice = cutting.result()
+            tasks += [
+                partial(rate, voice.part(n), lambda: no_mobile, known_classes)
+                for n in voice.numbers()
+            ]
+        else:
+            voice = _Slices(imported.voice)
+            tasks = [partial(rate, voice.part(0), mobile.part(0), None)]
+            pending = deque()
+        imported.voice, imported.mobile = no_voice, no_mobile
+        pending.extend(pool.submit(task) for task in tasks[len(pending) : SLICES_AHEAD])
+        slices = len(tasks)
         try:
             for index in range(slices):
                 tell(f"valorisation ({index + 1}/{slices})" if slices > 1 else "valorisation")
-                result = pending.popleft().result()
+                result, table = pending.popleft().result()
                 if index + SLICES_AHEAD < slices:
-                    pending.append(pool.submit(rate_slice, index + SLICES_AHEAD))
-                table = result.rated.to_arrow()
+                    pending.append(pool.submit(tasks[index + SLICES_AHEAD]))
                 if writer is None:
                     writer = _rated_writer(_partial(out_dir), table.schema)
                 writer.write_table(table.cast(writer.schema))
