@@ -7,8 +7,10 @@ so far (R-SIP-3, R-MOB-2), time used so far (R-SIP-4, R-MOB-1), SMS sent, each z
 first-distinct, windowed maxima, cumulative sums, a sort back to the input order). Here the
 inputs are put in start order; one pass finds the first call to each number with a small hash
 table of the numbers seen (`_distinct_numbers`, shared by both sets of rules), then one pass
-per set of rules walks each line-month and writes every per-record result (and, for trunks,
-the line-month totals of the summary); the results go back to the frame's order. Numba
+per set of rules walks each line-month: the mobile one writes every per-record result, which
+go back to the frame's order; the trunk one only the seconds included and whether the
+line-month breached a limit, and what follows from them (billable time, amounts, the
+line-month totals of the summary) is one more pass in the frame's order. Numba
 compiles the passes to machine code, cached beside this file after the first run; they hold
 no Python object and release the GIL, so two slices' passes run at once.
 

@@ -7,7 +7,8 @@ patterns of each type, taken from phonenumbers' own metadata. Classification the
 *distinct* callee strings only, as Polars expressions: a prefix look-up of the calling code,
 then, for the few codes present, the region's patterns evaluated by Polars' regex engine. The
 result agrees with `phonenumbers.region_code_for_number` / `number_type` (tested on real numbers
-of every included country).
+of every included country). Numbers in the plain national form, most of them, are classified
+by a table of their first digits (`national_prefix_table`), made once from the same patterns.
 
 The French plan is applied by prefix (CGV annexes): 01–05 and 09 fixed, 06–07 mobile, 08
 special (0800–0805 free), 3BPQ short numbers, 118XYZ directory enquiries, emergency numbers
