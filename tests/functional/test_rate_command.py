@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -233,11 +235,13 @@ def test_a_failed_run_leaves_the_previous_detail_as_it_was(
     before = rated.read_bytes()
 
     rate_usage = rating_files.rate_usage
-    calls = []
+    calls = itertools.count(1)
+    counting = threading.Lock()  # (two workers rate at once)
 
     def failing_at_the_third_slice(**slice_arguments: Any) -> RatingResult:
-        calls.append(1)
-        if len(calls) == 3:  # after a slice or two written
+        with counting:
+            third = next(calls) == 3
+        if third:  # after a slice or two written
             raise RuntimeError("disque plein")
         return rate_usage(**slice_arguments)
 
@@ -254,6 +258,31 @@ def test_a_failed_run_leaves_the_previous_detail_as_it_was(
     rate_files(**arguments)  # type: ignore[arg-type]
     assert pl.read_parquet(rated).height == 200
     assert not (tmp_path / "out" / "rated.parquet.partial").exists()
+
+
+def test_a_run_that_fails_before_its_first_slice_is_written_leaves_no_partial_detail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure while the trunk calls' odd callees are classified (the mobile slices are
+    being rated then) stops the run: the previous outputs stay, no partial detail is left."""
+    arguments = {
+        "lines_path": tmp_path / "lines.csv",
+        "usage_paths": write_month(tmp_path, trunks=40, mobiles=30, calls=300, mobile_records=200),
+        "out_dir": tmp_path / "out",
+        "terms": load_terms(),
+    }
+    rate_files(**arguments)  # type: ignore[arg-type]
+    before = {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+
+    def failing(*_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("classification impossible")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(rating_files, "SLICE_RECORDS", 50)
+        patch.setattr(rating_files, "classify_for_rating", failing)
+        with pytest.raises(RuntimeError, match="classification impossible"):
+            rate_files(**arguments)  # type: ignore[arg-type]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()} == before
 
 
 def test_the_detail_writer_keeps_every_type_and_value(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
@@ -132,34 +132,36 @@ def rate_files(
     # (0.3 s); the detail is written in slice order, so at most four slices' tables are held
     # (each as a frame and as Arrow: they share most of their memory).
     with ThreadPoolExecutor(max_workers=SLICES_IN_FLIGHT) as pool:
-        mobile = _Slices(imported.mobile)
-        tasks: list[Callable[[], tuple[RatingResult, pa.Table]]]
-        if accepted > SLICE_RECORDS:
-            # Trunk calls and mobile records in slices of their own (no slice runs both sets
-            # of rules on a few records). Mobile first: its slices are the slowest per record,
-            # and they are rated (each classifying its few odd callees) while the trunk calls
-            # are cut into slices of lines (hashing 10 M lines: a core for 0.2 s) and their
-            # odd callees found and classified, once for all their slices.
-            tasks = [
-                partial(rate, lambda: no_voice, mobile.part(n), None) for n in mobile.numbers()
-            ]
-            pending = deque(pool.submit(task) for task in tasks[:SLICES_AHEAD])
-            cutting = pool.submit(_Slices, imported.voice)
-            odd = odd_callees(voice=imported.voice, mobile=no_mobile)
-            known_classes = classify_for_rating(odd, terms=terms)
-            voice = cutting.result()
-            tasks += [
-                partial(rate, voice.part(n), lambda: no_mobile, known_classes)
-                for n in voice.numbers()
-            ]
-        else:
-            voice = _Slices(imported.voice)
-            tasks = [partial(rate, voice.part(0), mobile.part(0), None)]
-            pending = deque()
-        imported.voice, imported.mobile = no_voice, no_mobile
-        pending.extend(pool.submit(task) for task in tasks[len(pending) : SLICES_AHEAD])
-        slices = len(tasks)
+        pending: deque[Future[tuple[RatingResult, pa.Table]]] = deque()
+        cutting: Future[_Slices] | None = None
         try:
+            mobile = _Slices(imported.mobile)
+            tasks: list[Callable[[], tuple[RatingResult, pa.Table]]]
+            if accepted > SLICE_RECORDS:
+                # Trunk calls and mobile records in slices of their own (no slice runs both
+                # sets of rules on a few records). The trunk calls are cut into slices of lines
+                # on one core (hashing 10 M lines: 0.2 s) while the first mobile slice is rated
+                # on the other (mobile slices first: they are the slowest per record, and each
+                # classifies its few odd callees) and the trunk calls' odd callees are found
+                # and classified, once for all their slices.
+                cutting = pool.submit(_Slices, imported.voice)
+                tasks = [
+                    partial(rate, lambda: no_voice, mobile.part(n), None) for n in mobile.numbers()
+                ]
+                pending.extend(pool.submit(task) for task in tasks[:SLICES_AHEAD])
+                odd = odd_callees(voice=imported.voice, mobile=no_mobile)
+                known_classes = classify_for_rating(odd, terms=terms)
+                voice = cutting.result()
+                tasks += [
+                    partial(rate, voice.part(n), lambda: no_mobile, known_classes)
+                    for n in voice.numbers()
+                ]
+            else:
+                voice = _Slices(imported.voice)
+                tasks = [partial(rate, voice.part(0), mobile.part(0), None)]
+            imported.voice, imported.mobile = no_voice, no_mobile
+            pending.extend(pool.submit(task) for task in tasks[len(pending) : SLICES_AHEAD])
+            slices = len(tasks)
             for index in range(slices):
                 tell(f"valorisation ({index + 1}/{slices})" if slices > 1 else "valorisation")
                 result, table = pending.popleft().result()
@@ -179,6 +181,9 @@ def rate_files(
                 )
                 del result, table
         except BaseException:
+            # (What a worker runs already ends first: the pool waits for it.)
+            if cutting is not None:
+                cutting.cancel()
             for future in pending:
                 future.cancel()
             if writer is not None:

@@ -11,13 +11,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syres.domain.rating import (
+    LINES_SCHEMA,
+    MOBILE_SCHEMA,
+    NATIONAL_KEY,
+    VOICE_SCHEMA,
     DestinationClass,
     classify_callees,
     classify_national_keys,
     destinations,
+    rate_usage,
 )
 from syres.domain.rating.destinations import national_number_key
 from syres.domain.terms import Terms
+from tests.unit.rating.helpers import call, frame
 
 C = DestinationClass
 
@@ -301,3 +307,36 @@ def test_the_digits_that_decide_a_pattern_are_read_from_the_pattern(
     """What makes the prefix table exact: past the digits that decide, every pattern of the
     plan takes any digit."""
     assert destinations._deciding_digits(pattern, 9) == deciding
+
+
+def test_an_integer_that_is_no_national_key_is_an_invalid_number_r_dest_1(terms: Terms) -> None:
+    """The prefix table reads only keys of nine digits: any other integer (a caller's own key
+    column) is no national number, as its text would be, and never another prefix's class."""
+    keys = pl.Series([-5, 0, 99_999_999, 1_000_000_000, 145_678_912], dtype=pl.Int64)
+    table = classify_national_keys(keys, terms=terms)
+    assert table.select("destination_class", "number").rows() == [
+        (C.INVALID, None),
+        (C.INVALID, None),
+        (C.INVALID, None),
+        (C.INVALID, None),
+        (C.NATIONAL_FIXED, 33_145_678_912),
+    ]
+
+
+def test_a_wrong_national_key_given_with_the_records_leaves_the_callee_classified_by_its_text(
+    terms: Terms,
+) -> None:
+    """R-DEST-1: a `NATIONAL_KEY` column (the readers give it) that is no key (not nine
+    digits) is not trusted: the callee's text decides, here a French mobile."""
+    calls = frame([call("a", "+33612345678", 60), call("b", "0612345679", 60)], VOICE_SCHEMA)
+    calls = calls.with_columns(pl.Series(NATIONAL_KEY, [-1, 10**12], dtype=pl.Int64))
+    result = rate_usage(
+        voice=calls,
+        mobile=frame([], MOBILE_SCHEMA),
+        lines=pl.DataFrame([("T1", "sewan", 1)], schema=dict(LINES_SCHEMA), orient="row"),
+        terms=terms,
+    )
+    assert result.rated.select("record_id", "destination_class").sort("record_id").rows() == [
+        ("a", C.NATIONAL_MOBILE),
+        ("b", C.NATIONAL_MOBILE),
+    ]

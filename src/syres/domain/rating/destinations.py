@@ -317,15 +317,28 @@ class NationalPrefixTable:
     # destination_class, region, code (the calling code: +33, or +590… overseas; null when
     # the number is invalid).
     classes: pl.DataFrame
+    invalid_row: int  # the row of `classes` of what is no national number
 
     def rated_classes(self, terms: Terms) -> pl.DataFrame:
         """`classes` with their rate per minute (`rate_micro`, R-DEST-2, -4)."""
         return _with_rates(self.classes, terms=terms)
 
     def rows_of(self, keys: pl.Series) -> pl.Series:
-        """The row of `classes` of each national key (null for a null key)."""
-        prefixes = keys // 10 ** (_NATIONAL_DIGITS - self.digits)
-        return self.row_of_prefix.gather(prefixes).alias("class_row")
+        """The row of `classes` of each national key: null for a null key, `invalid_row` for
+        an integer that is no national key (not nine digits)."""
+        low, high = NATIONAL_KEY_SPAN // 10, NATIONAL_KEY_SPAN - 1
+        prefixes = keys.clip(low, high) // 10 ** (_NATIONAL_DIGITS - self.digits)
+        key = pl.col("key")
+        return (
+            pl.DataFrame({"key": keys})
+            .select(
+                class_row=pl.when(key.is_between(low, high))
+                .then(self.row_of_prefix.gather(prefixes))
+                .when(key.is_not_null())
+                .then(pl.lit(self.invalid_row, dtype=pl.UInt32))
+            )
+            .to_series()
+        )
 
 
 # A prefix table larger than this (digits) would mean a plan read far past what any does.
@@ -385,7 +398,13 @@ def _national_prefix_table(
         )
         .sort("prefix")
     )  # (the overseas candidates come first)
-    classes = classified.select("destination_class", "region", "code").unique(maintain_order=True)
+    invalid = pl.DataFrame(
+        {"destination_class": [DestinationClass.INVALID.value], "region": [home_country]},
+        schema={"destination_class": DESTINATION_CLASSES, "region": pl.String},
+    ).with_columns(code=pl.lit(None, dtype=pl.Int64))
+    classes = pl.concat([classified.select("destination_class", "region", "code"), invalid]).unique(
+        maintain_order=True
+    )
     rows = classified.join(
         classes.with_row_index("row"),
         on=["destination_class", "region", "code"],
@@ -397,7 +416,15 @@ def _national_prefix_table(
     row_of_prefix = pl.concat(
         [pl.repeat(None, first, dtype=pl.UInt32, eager=True), rows.get_column("row")]
     )
-    return NationalPrefixTable(digits=digits, row_of_prefix=row_of_prefix, classes=classes)
+    invalid_row = classes.with_row_index("row").filter(
+        pl.col("destination_class") == DestinationClass.INVALID.value
+    )
+    return NationalPrefixTable(
+        digits=digits,
+        row_of_prefix=row_of_prefix,
+        classes=classes,
+        invalid_row=int(invalid_row.get_column("row")[0]),
+    )
 
 
 def _deciding_digits(pattern: str, length: int) -> int:

@@ -322,10 +322,15 @@ def rate_usage(
 
 
 def _keyed(records: pl.DataFrame, *, schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """`records` in `schema`, with `_national`: the `NATIONAL_KEY` column if they have it,
-    else the key computed from `callee`."""
-    given = NATIONAL_KEY in records.columns
-    key = pl.col(NATIONAL_KEY).cast(pl.Int64) if given else national_number_key(pl.col("callee"))
+    """`records` in `schema`, with `_national`: the `NATIONAL_KEY` column if they have it
+    (a value that is no national key, not nine digits, taken as none: the callee's text is
+    classified), else the key computed from `callee`."""
+    key: pl.Expr
+    if NATIONAL_KEY in records.columns:
+        given = pl.col(NATIONAL_KEY).cast(pl.Int64)
+        key = pl.when(given.is_between(NATIONAL_KEY_SPAN // 10, NATIONAL_KEY_SPAN - 1)).then(given)
+    else:
+        key = national_number_key(pl.col("callee"))
     return records.select(
         *[pl.col(name).cast(dtype) for name, dtype in schema.items()], _national=key
     )
