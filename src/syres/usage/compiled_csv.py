@@ -89,6 +89,11 @@ class PlainColumns:
     integers: dict[str, pl.Series]  # INTEGER*, START (epoch microseconds, UTC), NATIONAL_KEY
     codes: dict[str, npt.NDArray[np.int8]]  # WORD fields: the index of the word
     height: int
+    layout: PlainFormat
+
+    def is_word(self, name: str, word: str) -> npt.NDArray[np.bool_]:
+        """Per row, whether the `WORD` field `name` is `word`."""
+        return np.equal(self.codes[name], self.layout.words[name].index(word))
 
 
 # The canonical files of SPEC §12, as their exports write them.
@@ -296,6 +301,7 @@ def _columns(
         },
         codes={name: out.codes[field_of[name]] for name in layout.names(Field.WORD)},
         height=height,
+        layout=layout,
     )
 
 

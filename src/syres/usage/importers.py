@@ -682,7 +682,7 @@ def _compiled_voice(path: Path) -> pl.DataFrame | None:
     if read is None:
         return None
     texts, integers = read.texts, read.integers
-    outgoing = read.codes["direction"] == 0
+    outgoing = read.is_word("direction", "out")
     if (outgoing & (texts["callee"].str.len_bytes() == 0).to_numpy()).any():
         return None  # an outgoing call without a callee: rejected, with its reason
     frame = pl.DataFrame(
@@ -693,7 +693,7 @@ def _compiled_voice(path: Path) -> pl.DataFrame | None:
             "duration_s": integers["duration_s"],
             "callee": texts["callee"],
             "direction": texts["direction"],
-            "forwarded": read.codes["forwarded"] == 1,
+            "forwarded": read.is_word("forwarded", "1"),
             NATIONAL_KEY: integers[NATIONAL_KEY],
         }
     )
@@ -705,11 +705,12 @@ def _compiled_mobile(path: Path) -> pl.DataFrame | None:
     read = _compiled_columns(path, "mobile")
     if read is None:
         return None
-    texts, integers, kind = read.texts, read.integers, read.codes["kind"]
+    texts, integers = read.texts, read.integers
+    voice, data = read.is_word("kind", "voice"), read.is_word("kind", "data")
     missing = (
-        ((kind == 0) & integers["duration_s"].is_null().to_numpy())
-        | ((kind == 2) & integers["bytes"].is_null().to_numpy())
-        | ((kind != 2) & texts["callee"].is_null().to_numpy())
+        (voice & integers["duration_s"].is_null().to_numpy())
+        | (data & integers["bytes"].is_null().to_numpy())
+        | (~data & texts["callee"].is_null().to_numpy())
     )
     if missing.any():
         return None  # a field its kind requires is empty: rejected, with its reason
@@ -723,7 +724,7 @@ def _compiled_mobile(path: Path) -> pl.DataFrame | None:
             "duration_s": integers["duration_s"],
             "bytes": integers["bytes"],
             "mcc": integers["mcc"],
-            "forwarded": read.codes["forwarded"] == 2,
+            "forwarded": read.is_word("forwarded", "1"),
             NATIONAL_KEY: integers[NATIONAL_KEY],
         }
     )

@@ -300,10 +300,6 @@ class _Slices:
         key = self._key
         return lambda: self.frame.filter(key == number)
 
-    def clear(self) -> pl.DataFrame:
-        """No record, the frame's columns."""
-        return self.frame.clear()
-
 
 def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
     """The summary with exact decimal amounts in place of micro-euros."""

@@ -140,41 +140,11 @@ class MobileCounters:
 def load_compiled() -> None:
     """Load the compiled passes (0.15 s from the cache; seconds to compile them the first time),
     which a caller can do while it reads its files rather than at the first line-month."""
-    one = np.zeros(1, dtype=np.int64)
-    count_trunk_calls(
-        TrunkCalls(
-            order=np.zeros(1, dtype=np.uint32),
-            group=np.zeros(1, dtype=np.uint32),
-            line=one,
-            counted=one.astype(np.bool_),
-            eligible=one.astype(np.bool_),
-            number_key=one,
-            duration_s=one,
-            unit_rate_micro=one,
-            on_business_day=one.astype(np.bool_),
-            limit_numbers=one,
-            limit_s=one,
-            cap_s=one,
-            short_call_max_s=0,
-        )
-    )
-    paris_months_and_business_days(one, one, one, one.astype(np.bool_))
-    count_mobile_records(
-        MobileRecords(
-            order=np.zeros(1, dtype=np.uint32),
-            group=np.zeros(1, dtype=np.uint32),
-            zone=one,
-            timed_s=one,
-            sms_eligible=one.astype(np.bool_),
-            number_key=one,
-            data_bytes=one,
-            cap_bytes=one,
-            home_zone=0,
-            voice_limit_s=0,
-            sms_max_numbers=0,
-            sms_included=0,
-        )
-    )
+    # One record of each: every pass runs once, on the types the engine gives them.
+    one, yes, first = np.zeros(1, np.int64), np.ones(1, np.bool_), np.zeros(1, np.uint32)
+    count_trunk_calls(TrunkCalls(first, first, one, yes, yes, one, one, one, yes, one, one, one, 0))
+    paris_months_and_business_days(one, one, one, yes)
+    count_mobile_records(MobileRecords(first, first, one, one, yes, one, one, one, 0, 0, 0, 0))
 
 
 def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
@@ -316,8 +286,8 @@ def _use_time(
             # R-SIP-3: a number first called beyond the limit is out of the bundle for the
             # month, every call to it.
             if eligible[i] and not over_numbers[i]:
-                # R-SIP-2: a call counts up to the one-call cap (-1: none).
-                timed = min(duration_s[i], cap_s) if cap_s >= 0 else duration_s[i]
+                # R-SIP-2: the seconds beyond the one-call cap (-1: none) count toward nothing.
+                timed = duration_s[i] - (max(duration_s[i] - cap_s, 0) if cap_s >= 0 else 0)
             used += timed
             # R-SIP-4: the call that crosses the monthly time limit is split.
             included = min(max(limit_s - (used - timed), 0), timed)

@@ -197,6 +197,11 @@ def _region_and_type(frame: pl.DataFrame, *, code: int, plans: NumberPlans) -> p
     )
 
 
+# A national key is the nine digits of the national number: the E.164 number is the calling
+# code followed by them.
+NATIONAL_KEY_SPAN = 10**9
+
+
 def national_number_key(callee: pl.Expr) -> pl.Expr:
     """The nine digits of a callee written exactly `0XXXXXXXXX` (French national form, first X
     not 0), as an integer; null for any other text. One integer per such text and back
@@ -205,7 +210,12 @@ def national_number_key(callee: pl.Expr) -> pl.Expr:
     # with anything but digits (`0+12345678`, `0 12345678`) is not an integer.
     digits = callee.cast(pl.Int64, strict=False)
     plain = (callee.str.len_bytes() == 10) & callee.str.starts_with("0")
-    return pl.when(plain & (digits >= 100_000_000)).then(digits)
+    return pl.when(plain & is_national_key(digits)).then(digits)
+
+
+def is_national_key(key: pl.Expr) -> pl.Expr:
+    """Whether an integer is a national key: nine digits, the first not 0."""
+    return key.is_between(NATIONAL_KEY_SPAN // 10, NATIONAL_KEY_SPAN - 1)
 
 
 # Digits are ASCII `[0-9]` in every pattern here: Polars' `\d` takes any Unicode digit (`٢`),
@@ -294,9 +304,6 @@ def classify_national_keys(keys: pl.Series, *, terms: Terms) -> pl.DataFrame:
     return _with_rates(classified, terms=terms)
 
 
-# A national key is the nine digits of the national number: the E.164 number is the calling
-# code followed by them.
-NATIONAL_KEY_SPAN = 10**9
 _NATIONAL_DIGITS = 9
 
 
@@ -326,13 +333,14 @@ class NationalPrefixTable:
     def rows_of(self, keys: pl.Series) -> pl.Series:
         """The row of `classes` of each national key: null for a null key, `invalid_row` for
         an integer that is no national key (not nine digits)."""
-        low, high = NATIONAL_KEY_SPAN // 10, NATIONAL_KEY_SPAN - 1
-        prefixes = keys.clip(low, high) // 10 ** (_NATIONAL_DIGITS - self.digits)
+        prefixes = keys.clip(NATIONAL_KEY_SPAN // 10, NATIONAL_KEY_SPAN - 1) // 10 ** (
+            _NATIONAL_DIGITS - self.digits
+        )
         key = pl.col("key")
         return (
             pl.DataFrame({"key": keys})
             .select(
-                class_row=pl.when(key.is_between(low, high))
+                class_row=pl.when(is_national_key(key))
                 .then(self.row_of_prefix.gather(prefixes))
                 .when(key.is_not_null())
                 .then(pl.lit(self.invalid_row, dtype=pl.UInt32))

@@ -56,6 +56,7 @@ from syres.domain.rating.destinations import (
     by_class_and_region,
     classify_callees,
     included_for_platform,
+    is_national_key,
     national_number_key,
     national_prefix_table,
 )
@@ -328,7 +329,7 @@ def _keyed(records: pl.DataFrame, *, schema: dict[str, pl.DataType]) -> pl.DataF
     key: pl.Expr
     if NATIONAL_KEY in records.columns:
         given = pl.col(NATIONAL_KEY).cast(pl.Int64)
-        key = pl.when(given.is_between(NATIONAL_KEY_SPAN // 10, NATIONAL_KEY_SPAN - 1)).then(given)
+        key = pl.when(is_national_key(given)).then(given)
     else:
         key = national_number_key(pl.col("callee"))
     return records.select(
@@ -1047,7 +1048,6 @@ def _rate_mobile(
         return_dtype=pl.Int64,
     )
     blocking = [code for code, z in mobile.zones.items() if z.beyond_cap == "block"]
-    data_units = pl.col("data_units")
     zone_data = pl.col("zone").replace_strict(
         {z: decimal_to_micro_eur(r) for z, r in rates.mobile_data_per_mb.items()},
         default=0,
@@ -1060,7 +1060,7 @@ def _rate_mobile(
         .then(_ceil_div(pl.col("billable_s"), 60))
         .when(kind == "sms")
         .then(sms_billable.cast(pl.Int64))
-        .otherwise(data_units),
+        .otherwise(pl.col("data_units")),
         unit=pl.when(kind == "voice")
         .then(pl.lit("minute"))
         .when(kind == "sms")
