@@ -12,6 +12,8 @@ from typing import Any
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syres.domain.periods import Month
 from syres.domain.rating import RatingResult
@@ -302,3 +304,32 @@ def test_the_detail_writer_keeps_every_type_and_value(tmp_path: Path) -> None:
     with rating_files._rated_writer(tmp_path / "rated.parquet", table.schema) as writer:
         writer.write_table(table)
     assert pl.read_parquet(tmp_path / "rated.parquet").equals(frame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    regions=st.lists(st.sampled_from(["FR", "US", "CN", None]), max_size=300),
+    offset=st.integers(0, 3),
+)
+def test_the_detail_is_exported_to_arrow_as_polars_exports_it(
+    regions: list[str | None], offset: int
+) -> None:
+    """SPEC §12: rated.parquet's columns keep their types and values whatever way the detail
+    is made Arrow: each categorical column a dictionary of the categories it holds, its nulls
+    null (a fresh category, one no row holds, and a frame that starts inside its arrays)."""
+    pl.Series(["unheld category"]).cast(pl.Categorical)
+    frame = pl.DataFrame(
+        {
+            "record_id": [f"c{i}" for i in range(len(regions))],
+            "region": pl.Series(regions, dtype=pl.String).cast(pl.Categorical),
+            "reason": pl.Series(["over_time"] * len(regions)).cast(pl.Categorical),
+            "kind": pl.Series(["voice"] * len(regions)).cast(pl.Enum(["voice", "sms"])),
+        }
+    ).slice(offset)
+    expected, exported = frame.to_arrow(), rating_files.detail_as_arrow(frame)
+    assert exported.schema.equals(expected.schema, check_metadata=True)
+    assert exported.to_pylist() == expected.to_pylist()
+    for name in ("region", "reason"):
+        dictionary = exported.column(name).combine_chunks().dictionary.to_pylist()
+        assert sorted(dictionary) == sorted({r for r in frame.get_column(name) if r is not None})
+    assert pl.from_arrow(exported).equals(frame)

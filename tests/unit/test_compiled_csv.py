@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from syres.usage import compiled_csv, importers
@@ -213,3 +213,60 @@ def test_a_file_with_more_lines_than_were_counted_is_given_up(
     monkeypatch.setattr(compiled_csv, "_count_rows", lambda *args: counted(*args) - 1)
     assert importers._compiled_voice(path) is None
     assert read_usage_files([path]).voice.height == 3
+
+
+def _start_as_python_reads_it(text: bytes) -> int | None:
+    """The instant of a start in the common form (epoch microseconds), by `datetime`."""
+    form = text.decode("latin-1")
+    if len(form) != 25 or not all(
+        character.isdigit() if pattern == "0" else character == pattern
+        for character, pattern in zip(form, "0000-00-00T00:00:00+00:00", strict=True)
+    ):
+        return None
+    if form[19:] not in ("+00:00", "+01:00", "+02:00") or not form[:4].isascii():
+        return None
+    try:
+        instant = datetime.fromisoformat(form)
+    except ValueError:
+        return None
+    return int((instant - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
+
+
+@settings(max_examples=2_000, deadline=None)
+@example(start="2026-03-02T09:00:00+01:00", changes=[])
+@example(start="2026-03-02T09:00:00+01:00", changes=[(21, ord("3"))])  # +03:00
+@example(start="2026-03-02T09:00:00+01:00", changes=[(23, ord("3"))])  # +01:30
+@example(start="2026-03-02T09:00:00+01:00", changes=[(19, ord("-"))])  # -01:00
+@example(start="2026-03-02T09:00:00+01:00", changes=[(11, ord("2")), (12, ord("4"))])  # 24:00
+@example(start="2026-03-02T09:00:00+01:00", changes=[(14, ord("6"))])  # minute 60
+@example(start="2026-03-02T09:00:00+01:00", changes=[(17, ord("6"))])  # second 60
+@example(start="2026-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("3")), (9, ord("0"))])  # 30 Feb
+@example(start="2026-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
+@example(start="2024-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
+@example(start="2100-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
+@example(start="2000-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
+@example(start="2026-04-30T09:00:00+01:00", changes=[(9, ord("1"))])  # 31 April
+@example(start="2026-12-02T09:00:00+01:00", changes=[(5, ord("2"))])  # month 22
+@given(
+    start=_STARTS,
+    changes=st.lists(
+        st.tuples(st.integers(0, 25), st.sampled_from(b"0123456789+-:T 2\x00\xff9")), max_size=3
+    ),
+)
+def test_a_start_is_read_as_datetime_reads_it_or_refused(
+    start: str, changes: list[tuple[int, int]]
+) -> None:
+    """SPEC §12: the start of a record in the common form is the instant `datetime` reads
+    (year, month, day, time, offset of Paris or UTC's); any other text, a date that does
+    not exist (30 February, hour 24) or another offset sends the file to the general read."""
+    text = bytearray(start.encode())
+    for position, byte in changes:
+        if position == len(text):
+            text.append(byte)  # a text of 26 bytes
+        else:
+            text[position] = byte
+    expected = _start_as_python_reads_it(bytes(text))
+    if text[:4] == b"0000":  # (year 0: `datetime` has none, the bounds of a run refuse it)
+        return
+    read = compiled_csv._start_us(np.frombuffer(bytes(text), dtype=np.uint8), 0, len(text))
+    assert (None if read == compiled_csv._NOT_A_START else read) == expected

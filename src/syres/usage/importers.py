@@ -692,7 +692,7 @@ def _compiled_voice(path: Path) -> pl.DataFrame | None:
             "start": integers["start"],
             "duration_s": integers["duration_s"],
             "callee": texts["callee"],
-            "direction": texts["direction"],
+            "direction": read.categorical("direction"),
             "forwarded": read.is_word("forwarded", "1"),
             NATIONAL_KEY: integers[NATIONAL_KEY],
         }

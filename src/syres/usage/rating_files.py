@@ -13,8 +13,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
+from typing import cast
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
@@ -30,6 +33,7 @@ from syres.domain.rating import (
     rate_usage,
 )
 from syres.domain.terms import Terms
+from syres.usage.compiled import jit
 from syres.usage.importers import ImportedUsage, read_lines_file, read_usage_files
 
 RATED_FILE = "rated.parquet"
@@ -125,7 +129,7 @@ def rate_files(
         )
         # The detail as Arrow here, on the worker's thread: the main thread, which writes every
         # slice's detail in turn, is the one that lags behind.
-        return result, result.rated.to_arrow()
+        return result, detail_as_arrow(result.rated)
 
     # Two slices rated at once (one per core: Polars runs much of a slice on one thread), a
     # third queued so that a worker never waits while the main thread writes a slice's detail
@@ -258,6 +262,63 @@ def _rated_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
         column_encoding=dict.fromkeys(numbers, "DELTA_BINARY_PACKED"),
         store_decimal_as_integer=True,
     )
+
+
+def detail_as_arrow(rated: pl.DataFrame) -> pa.Table:
+    """`rated.to_arrow()`: the same types, field metadata and values, each categorical column
+    a dictionary of the categories it holds. Those are renumbered by one compiled pass over
+    their codes: Polars' export looks every value up in a hash table (100 ms of the 170 ms it
+    took to export a slice of a million records, eight categorical columns)."""
+    schema = rated.head(0).to_arrow().schema
+    categorical = [n for n, dtype in rated.schema.items() if isinstance(dtype, pl.Categorical)]
+    others = rated.drop(categorical).to_arrow()
+    return pa.Table.from_arrays(
+        [
+            _dictionary_of(rated.get_column(name), schema.field(name).type)
+            if name in categorical
+            else others.column(name)
+            for name in rated.columns
+        ],
+        schema=schema,
+    )
+
+
+def _dictionary_of(column: pl.Series, arrow_type: pa.DataType) -> pa.Array:
+    categories = list(cast(pl.Categorical, column.dtype).categories)  # by code
+    codes = column.to_physical().rechunk().to_arrow()
+    validity, values = codes.buffers()
+    if codes.offset or len(codes) == 0:
+        return column.to_arrow().cast(arrow_type)
+    physical = np.frombuffer(values, dtype=np.uint32, count=len(codes))
+    valid = (
+        np.ones(len(codes), dtype=np.bool_)
+        if validity is None
+        else np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        .view(np.bool_)[: len(codes)]
+    )
+    indices, used = _renumbered(physical, valid, len(categories))
+    return pa.DictionaryArray.from_arrays(
+        pa.Array.from_buffers(pa.uint32(), len(codes), [validity, pa.py_buffer(indices)]),
+        pa.array([categories[code] for code in np.flatnonzero(used)], arrow_type.value_type),
+    )
+
+
+@jit
+def _renumbered(
+    codes: npt.NDArray[np.uint32], valid: npt.NDArray[np.bool_], categories: int
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
+    """The codes renumbered from 0 in the order of the categories held, and which categories
+    are held. Without a branch per row (a null's code, whatever it is, marks nothing and is
+    renumbered to 0): a third of the rows of some columns are null, in no order."""
+    used = np.zeros(categories, dtype=np.bool_)
+    last = categories - 1
+    for row in range(len(codes)):
+        used[min(codes[row], last)] |= valid[row]
+    renumber = np.cumsum(used).astype(np.uint32) - np.uint32(1)
+    indices = np.empty(len(codes), dtype=np.uint32)
+    for row in range(len(codes)):
+        indices[row] = renumber[min(codes[row], last)] * valid[row]
+    return indices, used
 
 
 # The last slices of a kind are half-size: the run ends when the last slice is rated and
