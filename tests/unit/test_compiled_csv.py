@@ -234,19 +234,21 @@ def _start_as_python_reads_it(text: bytes) -> int | None:
 
 @settings(max_examples=2_000, deadline=None)
 @example(start="2026-03-02T09:00:00+01:00", changes=[])
-@example(start="2026-03-02T09:00:00+01:00", changes=[(21, ord("3"))])  # +03:00
-@example(start="2026-03-02T09:00:00+01:00", changes=[(23, ord("3"))])  # +01:30
-@example(start="2026-03-02T09:00:00+01:00", changes=[(19, ord("-"))])  # -01:00
-@example(start="2026-03-02T09:00:00+01:00", changes=[(11, ord("2")), (12, ord("4"))])  # 24:00
-@example(start="2026-03-02T09:00:00+01:00", changes=[(14, ord("6"))])  # minute 60
-@example(start="2026-03-02T09:00:00+01:00", changes=[(17, ord("6"))])  # second 60
-@example(start="2026-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("3")), (9, ord("0"))])  # 30 Feb
-@example(start="2026-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
-@example(start="2024-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
-@example(start="2100-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
-@example(start="2000-03-02T09:00:00+01:00", changes=[(6, ord("2")), (8, ord("2")), (9, ord("9"))])
-@example(start="2026-04-30T09:00:00+01:00", changes=[(9, ord("1"))])  # 31 April
-@example(start="2026-12-02T09:00:00+01:00", changes=[(5, ord("2"))])  # month 22
+@example(start="2026-03-02T09:00:00+03:00", changes=[])
+@example(start="2026-03-02T09:00:00+01:30", changes=[])
+@example(start="2026-03-02T09:00:00-01:00", changes=[])
+@example(start="2026-03-02T24:00:00+01:00", changes=[])
+@example(start="2026-03-02T09:60:00+01:00", changes=[])
+@example(start="2026-03-02T09:00:60+01:00", changes=[])
+@example(start="2026-02-30T09:00:00+01:00", changes=[])
+@example(start="2026-02-29T09:00:00+01:00", changes=[])
+@example(start="2024-02-29T09:00:00+01:00", changes=[])
+@example(start="2100-02-29T09:00:00+01:00", changes=[])
+@example(start="2000-02-29T09:00:00+01:00", changes=[])
+@example(start="2026-04-31T09:00:00+01:00", changes=[])
+@example(start="2026-13-02T09:00:00+01:00", changes=[])
+@example(start="2026-00-02T09:00:00+01:00", changes=[])
+@example(start="2026-03-00T09:00:00+01:00", changes=[])
 @given(
     start=_STARTS,
     changes=st.lists(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import mmap
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import IntEnum
@@ -493,7 +493,7 @@ def _national_key(data: npt.NDArray[np.uint8], at: int, size: int) -> int:
 # most `_START_SPAN` (a digit: 0 to 9 above "0"; the separators: exactly themselves).
 _START_FORM = b"0000-00-00T00:00:00+00:00"
 _START_LOW = np.frombuffer(_START_FORM, dtype=np.uint8).copy()
-_START_SPAN = np.where(_START_LOW == ord("0"), 9, 0).astype(np.uint8)
+_START_SPAN = np.where(ord("0") == _START_LOW, 9, 0).astype(np.uint8)
 _NOT_A_START = np.iinfo(np.int64).min
 
 

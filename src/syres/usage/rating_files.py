@@ -13,8 +13,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import partial
-from typing import cast
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -293,8 +293,9 @@ def _dictionary_of(column: pl.Series, arrow_type: pa.DataType) -> pa.Array:
     valid = (
         np.ones(len(codes), dtype=np.bool_)
         if validity is None
-        else np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
-        .view(np.bool_)[: len(codes)]
+        else np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little").view(
+            np.bool_
+        )[: len(codes)]
     )
     indices, used = _renumbered(physical, valid, len(categories))
     return pa.DictionaryArray.from_arrays(
