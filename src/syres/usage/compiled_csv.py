@@ -10,9 +10,10 @@ field, a value out of range…), it gives up and the importer reads the file its
 which reports each malformed record with its reason. So a file read here gives exactly the
 frame the general way would give, with no rejected record; tests compare the two.
 
-Measured on 10 M voice calls (735 MiB): 1.5–1.9 s instead of 3.9–4.2 s, no longer than
-Polars' own untyped read of the file (1.8–2 s): nothing is parsed twice. Numba compiles the
-pass on first use (a few seconds), then loads it from its cache beside this file.
+Measured on 10 M voice calls (735 MiB), on a day the machine ran slow: 2.0–2.6 s (3.4 s of
+CPU), where Polars' own untyped read of the file takes 3.7–4.2 s: nothing is parsed twice.
+Numba compiles the pass on first use (a few seconds), then loads it from its cache beside
+this file.
 """
 
 from __future__ import annotations
