@@ -6,6 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import polars as pl
 import pytest
 from django.test import Client
 
@@ -13,6 +14,7 @@ from syres.domain.periods import PARIS, Month
 from syres.terms import load_terms
 from syres.usage.selectors import line_month, line_months, rated_detail, usage_period
 from syres.usage.services import (
+    INPUT_VOICE,
     ImportReport,
     UnableToImportUsage,
     import_lines,
@@ -80,6 +82,21 @@ def test_importing_the_same_file_twice_rates_nothing_twice(tmp_path: Path) -> No
         first.amount_beyond,
     )
     assert line_months(period="2026-03").count() == 1
+
+
+def test_a_month_stored_by_an_earlier_release_takes_a_second_file(tmp_path: Path) -> None:
+    """A month's stored records in the types an earlier release wrote (a call's direction as
+    text, before it was a category) are merged with a new file's, not refused."""
+    save_line(identifier="T1", platform="wazo", channels=1)
+    do_import(tmp_path, voice_file(tmp_path, "a.csv", calls(0, 150)))
+    stored = tmp_path / "data" / "usage" / "2026-03" / INPUT_VOICE
+    earlier = pl.read_parquet(stored)
+    earlier.with_columns(pl.col("direction").cast(pl.String)).write_parquet(stored)
+    report = do_import(tmp_path, voice_file(tmp_path, "b.csv", calls(150, 60)))
+    assert report.new_records == 60
+    month = line_month(identifier="T1", period="2026-03")
+    assert month is not None
+    assert month.outgoing_calls == 210
 
 
 def test_a_second_file_adds_to_the_month_and_the_limits_count_on_both(tmp_path: Path) -> None:

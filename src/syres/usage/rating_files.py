@@ -265,8 +265,9 @@ def _rated_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
 
 
 def detail_as_arrow(rated: pl.DataFrame) -> pa.Table:
-    """`rated.to_arrow()`: the same types, field metadata and values, each categorical column
-    a dictionary of the categories it holds. Those are renumbered by one compiled pass over
+    """`rated.to_arrow()`'s types, field metadata and values, each categorical column a
+    dictionary of the categories it holds (in the order of their codes, where Polars lists
+    them in the order they first appear). Those are renumbered by one compiled pass over
     their codes: Polars' export looks every value up in a hash table (100 ms of the 170 ms it
     took to export a slice of a million records, eight categorical columns)."""
     schema = rated.head(0).to_arrow().schema
@@ -285,11 +286,17 @@ def detail_as_arrow(rated: pl.DataFrame) -> pa.Table:
 
 def _dictionary_of(column: pl.Series, arrow_type: pa.DataType) -> pa.Array:
     categories = list(cast(pl.Categorical, column.dtype).categories)  # by code
-    codes = column.to_physical().rechunk().to_arrow()
+    physical = column.to_physical().rechunk()
+    codes = physical.to_arrow()
     validity, values = codes.buffers()
-    if codes.offset or len(codes) == 0:
+    if (
+        codes.offset
+        or codes.type != pa.uint32()
+        or physical.null_count() == len(physical)  # (no category, possibly none at all)
+        or cast(int, physical.max()) >= len(categories)
+    ):
         return column.to_arrow().cast(arrow_type)
-    physical = np.frombuffer(values, dtype=np.uint32, count=len(codes))
+    ids = np.frombuffer(values, dtype=np.uint32, count=len(codes))
     valid = (
         np.ones(len(codes), dtype=np.bool_)
         if validity is None
@@ -297,7 +304,7 @@ def _dictionary_of(column: pl.Series, arrow_type: pa.DataType) -> pa.Array:
             np.bool_
         )[: len(codes)]
     )
-    indices, used = _renumbered(physical, valid, len(categories))
+    indices, used = _renumbered(ids, valid, len(categories))
     return pa.DictionaryArray.from_arrays(
         pa.Array.from_buffers(pa.uint32(), len(codes), [validity, pa.py_buffer(indices)]),
         pa.array([categories[code] for code in np.flatnonzero(used)], arrow_type.value_type),
@@ -309,16 +316,16 @@ def _renumbered(
     codes: npt.NDArray[np.uint32], valid: npt.NDArray[np.bool_], categories: int
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
     """The codes renumbered from 0 in the order of the categories held, and which categories
-    are held. Without a branch per row (a null's code, whatever it is, marks nothing and is
-    renumbered to 0): a third of the rows of some columns are null, in no order."""
+    are held. Every code held is below `categories`; a null's code, whatever it is, is read
+    as 0 (marking nothing, renumbered to 0): no branch per row, a third of the rows of some
+    columns being null in no order."""
     used = np.zeros(categories, dtype=np.bool_)
-    last = categories - 1
     for row in range(len(codes)):
-        used[min(codes[row], last)] |= valid[row]
+        used[codes[row] * valid[row]] |= valid[row]
     renumber = np.cumsum(used).astype(np.uint32) - np.uint32(1)
     indices = np.empty(len(codes), dtype=np.uint32)
     for row in range(len(codes)):
-        indices[row] = renumber[min(codes[row], last)] * valid[row]
+        indices[row] = renumber[codes[row] * valid[row]] * valid[row]
     return indices, used
 
 

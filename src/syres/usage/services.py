@@ -159,7 +159,9 @@ def _merged(path: Path, new: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     """Earlier records of the month first, then the new ones not already there."""
     if not path.exists():
         return new, 0
-    stored = pl.read_parquet(path)
+    # In the new records' types: a month stored by an earlier release may hold a column in
+    # another type (a call's direction was text before it was a category).
+    stored = pl.read_parquet(path).cast(dict(new.schema))
     fresh = new.join(stored.select("line", "record_id"), on=["line", "record_id"], how="anti")
     return pl.concat([stored, fresh]), new.height - fresh.height
 
