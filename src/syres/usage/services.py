@@ -161,7 +161,7 @@ def _merged(path: Path, new: pl.DataFrame) -> tuple[pl.DataFrame, int]:
         return new, 0
     # In the new records' types: a month stored by an earlier release may hold a column in
     # another type (a call's direction was text before it was a category).
-    stored = pl.read_parquet(path).cast(dict(new.schema))
+    stored = pl.read_parquet(path).cast(new.schema)
     fresh = new.join(stored.select("line", "record_id"), on=["line", "record_id"], how="anti")
     return pl.concat([stored, fresh]), new.height - fresh.height
 
