@@ -13,7 +13,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # Polars' allocator (jemalloc, read when Polars is first imported) gives freed pages back to
 # the system within seconds by default, then takes fresh ones, which the kernel must zero, for
 # the next slice of records: `syres rate` on 10 M records spent a third less time in the
-# kernel (about 1.5 s of CPU) when they are kept 30 s. Memory is still given back when idle.
+# kernel (about 1.5 s of CPU) when they are kept 30 s. Past that, they are given back as
+# before, at the allocator's next activity (`syres serve` included).
 os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:30000")
 
 import click

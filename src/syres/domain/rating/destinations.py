@@ -38,7 +38,7 @@ import polars as pl
 from phonenumbers import PhoneMetadata
 
 from syres.domain.money import decimal_to_micro_eur
-from syres.domain.terms import Terms
+from syres.domain.terms import Rating, Terms
 
 # SPEC R-DEST-3: NANP numbers cannot be told fixed from mobile; every US/CA number is included.
 NANP_INCLUDED_REGIONS = frozenset({"US", "CA"})
@@ -355,33 +355,26 @@ _MOST_DECIDING_DIGITS = 7
 
 def national_prefix_table(terms: Terms) -> NationalPrefixTable:
     """The prefix table of the terms' home plan (built once per process for given terms)."""
-    rating = terms.rating
-    return _national_prefix_table(
-        home_country=rating.home_country,
-        overseas_regions=tuple(rating.overseas_regions),
-        free_special_prefixes=tuple(rating.free_special_prefixes),
-    )
+    return _national_prefix_table(terms.rating)
 
 
-@cache
-def _national_prefix_table(
-    *, home_country: str, overseas_regions: tuple[str, ...], free_special_prefixes: tuple[str, ...]
-) -> NationalPrefixTable:
+@cache  # (the terms are frozen: equal terms share a table)
+def _national_prefix_table(rating: Rating) -> NationalPrefixTable:
     plans = number_plans()
     patterns = [
         desc.pattern
-        for region in overseas_regions
+        for region in rating.overseas_regions
         if region in plans.plans
         for desc in (plans.plans[region].fixed, plans.plans[region].mobile)
         if desc is not None
     ]
     # `08XY` free prefixes: their three digits of the nine.
-    french = max([1, *(len(prefix) - 1 for prefix in free_special_prefixes)])
+    french = max([1, *(len(prefix) - 1 for prefix in rating.free_special_prefixes)])
     digits = max([french, *(_deciding_digits(p, _NATIONAL_DIGITS) for p in patterns)])
     if digits > _MOST_DECIDING_DIGITS:
         raise ValueError(
-            f"the numbering plans of {', '.join(overseas_regions)} decide a national number by"
-            f" its first {digits} digits: too many for a prefix table"
+            f"the numbering plans of {', '.join(rating.overseas_regions)} decide a national"
+            f" number by its first {digits} digits: too many for a prefix table"
         )
     # One number per prefix (its smallest) stands for all: classified by the patterns.
     first = 10 ** (digits - 1)
@@ -393,11 +386,9 @@ def _national_prefix_table(
     classified = (
         _classify_home(
             frame,
-            home_country=home_country,
-            overseas_regions=overseas_regions,
-            free_special_prefixes=free_special_prefixes,
+            rating=rating,
             plans=plans,
-            home_code=phonenumbers.country_code_for_region(home_country),
+            home_code=phonenumbers.country_code_for_region(rating.home_country),
             keep="prefix",
         )
         .with_columns(
@@ -407,7 +398,7 @@ def _national_prefix_table(
         .sort("prefix")
     )  # (the overseas candidates come first)
     invalid = pl.DataFrame(
-        {"destination_class": [DestinationClass.INVALID.value], "region": [home_country]},
+        {"destination_class": [DestinationClass.INVALID.value], "region": [rating.home_country]},
         schema={"destination_class": DESTINATION_CLASSES, "region": pl.String},
     ).with_columns(code=pl.lit(None, dtype=pl.Int64))
     classes = pl.concat([classified.select("destination_class", "region", "code"), invalid]).unique(
@@ -541,17 +532,7 @@ def _classify_full(
     unknown_code = frame.filter(pl.col("code").is_null())
 
     home = home.select("callee", "nsn")
-    parts = [
-        _classify_home(
-            home,
-            home_country=rating.home_country,
-            overseas_regions=tuple(rating.overseas_regions),
-            free_special_prefixes=tuple(rating.free_special_prefixes),
-            plans=plans,
-            home_code=home_code,
-            keep="callee",
-        )
-    ]
+    parts = [_classify_home(home, rating=rating, plans=plans, home_code=home_code, keep="callee")]
     for (code,), group in abroad.partition_by("code", as_dict=True).items():
         typed = _region_and_type(group, code=int(str(code)), plans=plans)
         parts.append(
@@ -590,21 +571,14 @@ def _international_class(*, typed_regions: tuple[str, ...]) -> pl.Expr:
 
 
 def _classify_home(
-    frame: pl.DataFrame,
-    *,
-    home_country: str,
-    overseas_regions: tuple[str, ...],
-    free_special_prefixes: tuple[str, ...],
-    plans: NumberPlans,
-    home_code: int,
-    keep: str,
+    frame: pl.DataFrame, *, rating: Rating, plans: NumberPlans, home_code: int, keep: str
 ) -> pl.DataFrame:
     """The French plan by prefix; overseas-department ranges parsed with their own region.
     `frame` has the national numbers (`nsn`, digits) and `keep`, the column that identifies
     them in the result."""
     nsn = pl.col("nsn")
     overseas = sorted(
-        (r for r in overseas_regions if r in plans.plans),
+        (r for r in rating.overseas_regions if r in plans.plans),
         key=lambda r: (
             plans.plans[r].country_code,
             plans.regions_of_code[plans.plans[r].country_code].index(r),
@@ -652,7 +626,7 @@ def _classify_home(
     digits = nsn.cast(pl.Int64, strict=False)
     first = digits // 10**8  # of a nine-digit number, the only length classified below
     # The terms hold them as `08XY` (checked when the file is read): 8XY of the nine digits.
-    free = [int(prefix[1:]) for prefix in free_special_prefixes]
+    free = [int(prefix[1:]) for prefix in rating.free_special_prefixes]
     french = (
         pl.when(length != 9)
         .then(pl.lit(DestinationClass.INVALID.value))
@@ -676,7 +650,7 @@ def _classify_home(
         .when(pl.col("dom_type") == "mobile")
         .then(pl.lit(DestinationClass.NATIONAL_MOBILE.value))
         .otherwise(french),
-        region=pl.col("dom_region").fill_null(pl.lit(home_country)),
+        region=pl.col("dom_region").fill_null(pl.lit(rating.home_country)),
     ).with_columns(
         number=pl.when(pl.col("destination_class") == DestinationClass.INVALID.value)
         .then(pl.lit(None, dtype=pl.Int64))
