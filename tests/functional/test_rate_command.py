@@ -11,12 +11,14 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syres.domain.periods import Month
-from syres.domain.rating import RatingResult
+from syres.domain.rating import RATED_REQUIRED, RatingResult
 from syres.terms import load_terms
 from syres.usage import rating_files
 from syres.usage.rating_files import rate_files
@@ -327,9 +329,34 @@ def test_the_detail_is_exported_to_arrow_as_polars_exports_it(
         }
     ).slice(offset)
     expected, exported = frame.to_arrow(), rating_files.detail_as_arrow(frame)
-    assert exported.schema.equals(expected.schema, check_metadata=True)
+    assert exported.schema.equals(_required(expected.schema), check_metadata=True)
     assert exported.to_pylist() == expected.to_pylist()
     for name in ("region", "reason"):
         dictionary = exported.column(name).combine_chunks().dictionary.to_pylist()
         assert sorted(dictionary) == sorted({r for r in frame.get_column(name) if r is not None})
     assert pl.from_arrow(exported).equals(frame)
+
+
+def _required(schema: pa.Schema) -> pa.Schema:
+    return pa.schema(
+        [field.with_nullable(field.name not in RATED_REQUIRED) for field in schema],
+        metadata=schema.metadata,
+    )
+
+
+def test_the_detail_declares_the_columns_every_record_has(tmp_path: Path) -> None:
+    """SPEC §12: rated.parquet's columns that every rated record has are required in its
+    schema (the others nullable), and a detail with a null in one of them is refused rather
+    than written."""
+    paths = write_month(tmp_path, trunks=3, mobiles=2, calls=2_000, mobile_records=1_000)
+    out = tmp_path / "out"
+    rate_files(
+        lines_path=tmp_path / "lines.csv", usage_paths=paths, out_dir=out, terms=load_terms()
+    )
+    schema = pq.read_schema(out / "rated.parquet")
+    assert {field.name for field in schema if not field.nullable} == RATED_REQUIRED
+    detail = pl.read_parquet(out / "rated.parquet")
+    with pytest.raises(ValueError, match="rated records without line, reason"):
+        rating_files.detail_as_arrow(
+            detail.with_columns(pl.lit(None, dtype=pl.String).alias("line"), reason=None)
+        )

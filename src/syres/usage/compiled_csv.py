@@ -49,6 +49,8 @@ class Field(IntEnum):
     INTEGER = 5  # ASCII digits (at most 18), not empty
     INTEGER_OR_NULL = 6  # digits, null when empty
     START = 7  # `YYYY-MM-DDTHH:MM:SS+0H:00`, the offset of Paris (+01:00, +02:00) or UTC's
+    CODE = 8  # one of the field's words exactly, kept as its index in `codes` only (no text:
+    # 160 MB of string views not written for 10 M records)
 
 
 _INLINE = 12
@@ -57,7 +59,7 @@ _LONG_BYTES = 2**31 - 1  # the offset of a long text in its buffer: a signed 32-
 
 @dataclass(frozen=True)
 class PlainFormat:
-    """A header and how each of its fields is read; `words` for the `WORD` fields."""
+    """A header and how each of its fields is read; `words` for the `WORD` and `CODE` fields."""
 
     header: tuple[str, ...]
     fields: tuple[Field, ...]
@@ -77,18 +79,18 @@ class PlainColumns:
 
     texts: dict[str, pl.Series]  # TEXT*, WORD fields
     integers: dict[str, pl.Series]  # INTEGER*, START (epoch microseconds, UTC), NATIONAL_KEY
-    codes: dict[str, npt.NDArray[np.int8]]  # WORD fields: the index of the word
+    codes: dict[str, npt.NDArray[np.int8]]  # WORD and CODE fields: the index of the word
     height: int
     layout: PlainFormat
 
     def categorical(self, name: str) -> pl.Series:
-        """The `WORD` field `name` as a categorical column, by the index of each row's word (a
+        """The `WORD` or `CODE` field `name` as a categorical column, by the index of each row's word (a
         cast of its texts would hash every one of them)."""
         words = pl.Series(name, self.layout.words[name]).cast(pl.Categorical)
         return words.gather(pl.Series(self.codes[name], dtype=pl.UInt32))
 
     def is_word(self, name: str, word: str) -> npt.NDArray[np.bool_]:
-        """Per row, whether the `WORD` field `name` is `word`."""
+        """Per row, whether the `WORD` or `CODE` field `name` is `word`."""
         return np.equal(self.codes[name], self.layout.words[name].index(word))
 
 
@@ -102,8 +104,8 @@ VOICE = PlainFormat(
         Field.INTEGER,
         Field.SKIP,
         Field.TEXT_OR_EMPTY,  # (required of outgoing calls: the caller checks)
-        Field.WORD,
-        Field.WORD,
+        Field.CODE,
+        Field.CODE,
     ),
     words={"direction": ("out", "in"), "forwarded": ("0", "1")},
     keyed="callee",
@@ -119,13 +121,14 @@ MOBILE = PlainFormat(
         Field.INTEGER_OR_NULL,
         Field.INTEGER_OR_NULL,
         Field.INTEGER,
-        Field.WORD,  # empty for SMS and data
+        Field.CODE,  # empty for SMS and data
     ),
     words={"kind": ("voice", "sms", "data"), "forwarded": ("", "0", "1")},
     keyed="callee",
 )
 
 _TEXT_FIELDS = (Field.TEXT, Field.TEXT_OR_EMPTY, Field.TEXT_OR_NULL, Field.WORD)
+_WORD_FIELDS = (Field.WORD, Field.CODE)
 _INTEGER_FIELDS = (Field.INTEGER, Field.INTEGER_OR_NULL, Field.START)
 
 
@@ -201,7 +204,7 @@ class _Output:
     integers: npt.NDArray[np.int64]
     valid: npt.NDArray[np.bool_]  # (field, row): not null (written for nullable fields; the
     # national key's after the fields')
-    codes: npt.NDArray[np.int8]  # (field, row): the word's index (written for `WORD` fields)
+    codes: npt.NDArray[np.int8]  # (field, row): the word's index (written for `WORD`, `CODE`)
 
 
 # A file is read in parts of about this size, two at a time or more (one per core), each
@@ -295,7 +298,7 @@ def _columns(
             )
             for index, name in enumerate(integers)
         },
-        codes={name: out.codes[field_of[name]] for name in layout.names(Field.WORD)},
+        codes={name: out.codes[field_of[name]] for name in layout.names(*_WORD_FIELDS)},
         height=height,
         layout=layout,
     )
@@ -406,12 +409,12 @@ def _parse(
                 return -1
             if kind == 0:
                 continue
-            if kind <= 4:  # a text
+            if kind <= 4 or kind == 8:  # a text (a word's, for `CODE`)
                 if size == 0 and kind == 1:
                     return -1
                 if kind == 3:
                     valid[field, row] = size > 0
-                if kind == 4:
+                if kind == 4 or kind == 8:
                     found = -1
                     for w in range(first_word[field], first_word[field] + word_count[field]):
                         if word_lengths[w] == size:
@@ -426,6 +429,8 @@ def _parse(
                     if found < 0:
                         return -1
                     codes[field, row] = found
+                    if kind == 8:
+                        continue
                 # The view as two 64-bit words (little-endian): the length, then the text
                 # (at most 12 bytes) or its first 4 bytes, its buffer and its place there.
                 low = np.uint64(size)

@@ -24,6 +24,7 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from syres.domain.money import micro_eur_to_decimal
 from syres.domain.rating import (
+    RATED_REQUIRED,
     Overage,
     RatingResult,
     classify_for_rating,
@@ -267,10 +268,20 @@ def _rated_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
 def detail_as_arrow(rated: pl.DataFrame) -> pa.Table:
     """`rated.to_arrow()`'s types, field metadata and values, each categorical column a
     dictionary of the categories it holds (in the order of their codes, where Polars lists
-    them in the order they first appear). Those are renumbered by one compiled pass over
-    their codes: Polars' export looks every value up in a hash table (100 ms of the 170 ms it
-    took to export a slice of a million records, eight categorical columns)."""
-    schema = rated.head(0).to_arrow().schema
+    them in the order they first appear), the columns of `RATED_REQUIRED` not nullable.
+    The categories are renumbered by one compiled pass over their codes: Polars' export looks
+    every value up in a hash table (100 ms of the 170 ms it took to export a slice of a
+    million records, eight categorical columns)."""
+    with_nulls = [
+        name for name in RATED_REQUIRED & set(rated.columns) if rated.get_column(name).null_count()
+    ]
+    if with_nulls:  # (a fault of the engine: the file would not hold them)
+        raise ValueError(f"rated records without {', '.join(sorted(with_nulls))}")
+    exported = rated.head(0).to_arrow().schema
+    schema = pa.schema(
+        [field.with_nullable(field.name not in RATED_REQUIRED) for field in exported],
+        metadata=exported.metadata,
+    )
     categorical = [n for n, dtype in rated.schema.items() if isinstance(dtype, pl.Categorical)]
     others = rated.drop(categorical).to_arrow()
     return pa.Table.from_arrays(

@@ -157,6 +157,32 @@ RATED_COLUMNS = (
     "source",
     "source_line",
 )
+# The columns of `RATED_COLUMNS` that every rated record has. The others are null where they
+# do not apply (a call's bytes, a data session's duration, an odd callee's region…). The detail
+# file declares these required: readers know they hold no null, and its writer stores no null
+# flags for them (a fifth of its time).
+RATED_REQUIRED = frozenset(
+    {
+        "record_id",
+        "line",
+        "platform",
+        "period",
+        "kind",
+        "start",
+        "direction",
+        "billable_units",
+        "unit",
+        "unit_rate",
+        "amount",
+        "amount_if_retroactive",
+        "unit_rate_micro",
+        "amount_beyond_micro",
+        "amount_if_retroactive_micro",
+        "reason",
+        "source",
+        "source_line",
+    }
+)
 
 
 class UnableToRateUsage(Exception):
