@@ -420,11 +420,12 @@ def _with_class(
     A national callee's row is its prefix's (`table`); another's is found by its rank among
     `others` (the few other callees, sorted, whose rows follow the table's in `classes`)."""
     national = records.get_column("_national")
-    class_idx = table.rows_of(national).cast(pl.Int64)
+    # Rows as Polars' own index type: gathers by 64-bit integers convert and check them first.
+    class_idx = table.rows_of(national)
     missing = national.is_null()
     if others.len() and missing.any():
         first = table.classes.height
-        ranks = pl.int_range(first, first + others.len(), dtype=pl.Int64, eager=True)
+        ranks = pl.int_range(first, first + others.len(), dtype=pl.UInt32, eager=True)
         texts = records.get_column("callee").filter(missing).cast(pl.String)
         class_idx = class_idx.scatter(
             missing.arg_true(), texts.replace_strict(others, ranks, default=None)
@@ -787,7 +788,7 @@ def _rate_trunks(
         [classes.get_column(f"included_{code}") for code in SIP_PLATFORMS]
     )
     class_idx = calls.get_column("class_idx")
-    slot = calls.get_column("platform_idx") * classes.height + class_idx.cast(pl.Int64)
+    slot = calls.get_column("platform_idx").cast(pl.UInt32) * classes.height + class_idx
     calls = calls.with_columns(included=included_by_platform.gather(slot).fill_null(False))
     emergency = pl.col("destination_class") == DestinationClass.EMERGENCY.value
     d = pl.col("duration_s")
