@@ -84,8 +84,8 @@ class PlainColumns:
     layout: PlainFormat
 
     def categorical(self, name: str) -> pl.Series:
-        """The `WORD` or `CODE` field `name` as a categorical column, by the index of each row's word (a
-        cast of its texts would hash every one of them)."""
+        """The `WORD` or `CODE` field `name` as a categorical column, by the index of each
+        row's word (a cast of its texts would hash every one of them)."""
         words = pl.Series(name, self.layout.words[name]).cast(pl.Categorical)
         return words.gather(pl.Series(self.codes[name], dtype=pl.UInt32))
 
