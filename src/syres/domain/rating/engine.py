@@ -126,63 +126,43 @@ ACTIONS_SCHEMA: dict[str, pl.DataType] = {
     "zone": pl.String(),
     "action": pl.String(),
 }
-RATED_COLUMNS = (
-    "record_id",
-    "line",
-    "platform",
-    "period",
-    "kind",
-    "start",
-    "direction",
-    "callee",
-    "destination_class",
-    "region",
-    "zone",
-    "duration_s",
-    "included_s",
-    "billable_s",
-    "bytes",
-    "included_bytes",
-    "billable_bytes",
-    "billable_units",
-    "unit",
-    "unit_rate",
-    "amount",
-    "amount_if_retroactive",
-    "unit_rate_micro",
-    "amount_beyond_micro",
-    "amount_if_retroactive_micro",
-    "reason",
-    "action",
-    "source",
-    "source_line",
-)
-# The columns of `RATED_COLUMNS` that every rated record has. The others are null where they
-# do not apply (a call's bytes, a data session's duration, an odd callee's region…). The detail
-# file declares these required: readers know they hold no null, and its writer stores no null
-# flags for them (a fifth of its time).
-RATED_REQUIRED = frozenset(
-    {
-        "record_id",
-        "line",
-        "platform",
-        "period",
-        "kind",
-        "start",
-        "direction",
-        "billable_units",
-        "unit",
-        "unit_rate",
-        "amount",
-        "amount_if_retroactive",
-        "unit_rate_micro",
-        "amount_beyond_micro",
-        "amount_if_retroactive_micro",
-        "reason",
-        "source",
-        "source_line",
-    }
-)
+# The detail's columns, each with whether every rated record has it; the others are null where
+# they do not apply (a call's bytes, a data session's duration, an emergency call's callee, a
+# callee's region when it has none…). The detail file declares the first required: readers
+# know they hold no null, and its writer stores no null flags for them (a fifth of its time).
+_RATED_ALWAYS_SET = {
+    "record_id": True,
+    "line": True,
+    "platform": True,
+    "period": True,
+    "kind": True,
+    "start": True,
+    "direction": True,
+    "callee": False,
+    "destination_class": False,
+    "region": False,
+    "zone": False,
+    "duration_s": False,
+    "included_s": False,
+    "billable_s": False,
+    "bytes": False,
+    "included_bytes": False,
+    "billable_bytes": False,
+    "billable_units": True,
+    "unit": True,
+    "unit_rate": True,
+    "amount": True,
+    "amount_if_retroactive": True,
+    "unit_rate_micro": True,
+    "amount_beyond_micro": True,
+    "amount_if_retroactive_micro": True,
+    "reason": True,
+    "action": False,
+    "source": True,
+    "source_line": True,
+}
+RATED_COLUMNS = tuple(_RATED_ALWAYS_SET)
+RATED_REQUIRED = frozenset(name for name, always in _RATED_ALWAYS_SET.items() if always)
 
 
 class UnableToRateUsage(Exception):
