@@ -33,8 +33,8 @@ import numpy.typing as npt
 import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 
+from syres.domain.compiled import compiled
 from syres.domain.rating import NATIONAL_KEY
-from syres.usage.compiled import jit
 from syres.usage.importers import MOBILE_HEADER, VOICE_HEADER
 
 
@@ -318,7 +318,7 @@ _LOW_SEVEN = np.uint64(0x7F7F7F7F7F7F7F7F)
 _LINE_FEEDS = np.uint64(0x0A0A0A0A0A0A0A0A)
 
 
-@jit
+@compiled
 def _count_rows(
     data: npt.NDArray[np.uint8], words: npt.NDArray[np.uint64], begin: int, end: int
 ) -> int:
@@ -343,7 +343,7 @@ def _count_rows(
     return rows
 
 
-@jit
+@compiled
 def _days_from_civil(year: int, month: int, day: int) -> int:
     """Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm)."""
     if month <= 2:
@@ -354,7 +354,7 @@ def _days_from_civil(year: int, month: int, day: int) -> int:
     return era * 146097 + of_era * 365 + of_era // 4 - of_era // 100 + of_year - 719468
 
 
-@jit
+@compiled
 def _parse(
     data: npt.NDArray[np.uint8],
     begin: int,
@@ -480,7 +480,7 @@ def _parse(
     return row - first_row
 
 
-@jit
+@compiled
 def _national_key(data: npt.NDArray[np.uint8], at: int, size: int) -> int:
     """`0XXXXXXXXX` (ten digits, the first X not 0) as the integer of its nine last digits;
     -1 for any other text."""
@@ -503,7 +503,7 @@ _START_SPAN = np.where(ord("0") == _START_LOW, 9, 0).astype(np.uint8)
 _NOT_A_START = np.iinfo(np.int64).min
 
 
-@jit
+@compiled
 def _start_us(data: npt.NDArray[np.uint8], at: int, size: int) -> int:
     """The instant of a start in the common form (epoch microseconds), or `_NOT_A_START` when
     the text is not one: another form, a date that does not exist, an offset other than
@@ -533,7 +533,7 @@ def _start_us(data: npt.NDArray[np.uint8], at: int, size: int) -> int:
     return (((days * 24 + hour - offset_hours) * 60 + minute) * 60 + second) * 1_000_000
 
 
-@jit
+@compiled
 def _number(data: npt.NDArray[np.uint8], at: int, digits: int) -> int:
     value = 0
     for k in range(digits):
@@ -541,7 +541,7 @@ def _number(data: npt.NDArray[np.uint8], at: int, digits: int) -> int:
     return value
 
 
-@jit
+@compiled
 def _days_in_month(year: int, month: int) -> int:
     if month == 2:
         return 29 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 28

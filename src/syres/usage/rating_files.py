@@ -22,6 +22,7 @@ import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
+from syres.domain.compiled import compiled
 from syres.domain.money import micro_eur_to_decimal
 from syres.domain.rating import (
     RATED_REQUIRED,
@@ -34,7 +35,6 @@ from syres.domain.rating import (
     rate_usage,
 )
 from syres.domain.terms import Terms
-from syres.usage.compiled import jit
 from syres.usage.importers import ImportedUsage, read_lines_file, read_usage_files
 
 RATED_FILE = "rated.parquet"
@@ -322,7 +322,7 @@ def _dictionary_of(column: pl.Series, arrow_type: pa.DataType) -> pa.Array:
     )
 
 
-@jit
+@compiled
 def _renumbered(
     codes: npt.NDArray[np.uint32], valid: npt.NDArray[np.bool_], categories: int
 ) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from syres.domain.rating import counters
+from syres.domain import compiled as domain_compiled
 from syres.domain.rating.counters import (
     SUM_COLUMNS,
     MobileCounters,
@@ -194,11 +194,11 @@ def test_the_pass_still_runs_where_its_machine_code_cannot_be_cached(
         return njit(**options)
 
     monkeypatch.setattr(numba, "njit", njit_without_cache)
-    counters._compiled.cache_clear()
+    domain_compiled._compiled.cache_clear()
     try:
         test_more_distinct_numbers_than_a_table_slot_holds_alone_r_sip_3()
     finally:
-        counters._compiled.cache_clear()
+        domain_compiled._compiled.cache_clear()
 
 
 def _mobile_reference(records: MobileRecords) -> dict[str, list[int]]:

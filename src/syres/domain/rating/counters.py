@@ -19,13 +19,13 @@ Money is integer micro-euros, as in the rest of the engine.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
+
+from syres.domain.compiled import compiled
 
 Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
@@ -174,7 +174,7 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
         _distinct_numbers(
             group, eligible, ordered.sorted_ints(calls.number_key), limits, new_number, over_numbers
         )
-        _compiled(_use_time)(
+        compiled(_use_time)(
             group,
             line_of_group,
             eligible,
@@ -199,7 +199,7 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
         sums=np.zeros((groups, len(SUM_COLUMNS)), dtype=np.int64),
     )
     if n:
-        _compiled(_bill)(
+        compiled(_bill)(
             back(group),
             line_of_group,
             breached,
@@ -392,7 +392,7 @@ def count_mobile_records(records: MobileRecords) -> MobileCounters:
             out.new_number,
             out.over_sms_numbers,
         )
-        _compiled(_count_mobile)(
+        compiled(_count_mobile)(
             group,
             ordered.sorted_ints(records.zone),
             ordered.sorted_ints(records.timed_s),
@@ -504,7 +504,7 @@ def _distinct_numbers(
     """R-SIP-3, R-MOB-2, in start order: the first call (or SMS) of each line-month to each
     number, among the eligible ones, and whether that number came beyond the line-month's
     limit of distinct numbers (then every call to it did)."""
-    _compiled(_first_calls)(
+    compiled(_first_calls)(
         group, eligible, number_key, limit_of_group, new_number, over_numbers, *_table_size(group)
     )
 
@@ -565,7 +565,7 @@ def paris_months_and_business_days(
     the first at or before every instant) at or before it."""
     month = np.empty(len(start_us), dtype=np.int64)
     business = np.empty(len(start_us), dtype=np.bool_)
-    _compiled(_paris_days)(
+    compiled(_paris_days)(
         np.ascontiguousarray(start_us, dtype=np.int64),
         np.ascontiguousarray(midnights_us, dtype=np.int64),
         np.ascontiguousarray(month_of_day, dtype=np.int64),
@@ -601,18 +601,3 @@ def _paris_days(
             day -= 1
         month[i] = month_of_day[day]
         business[i] = business_day[day]
-
-
-@cache
-def _compiled(function: Callable[..., None]) -> Callable[..., None]:
-    """A pass compiled, on first use, from the machine code cached
-    beside this file when there is one. Numba is imported here, not with the module: a fifth
-    of a second that `load_compiled` spends on another thread while the files are read.
-    `nogil`: two slices' passes run at once."""
-    import numba
-
-    try:
-        compiled = numba.njit(cache=True, nogil=True)(function)
-    except RuntimeError:  # no writable place for the cache (a read-only install): every run
-        compiled = numba.njit(cache=False, nogil=True)(function)  # compiles it, about 2 s
-    return cast(Callable[..., None], compiled)
