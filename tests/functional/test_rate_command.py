@@ -8,7 +8,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 import pyarrow as pa  # type: ignore[import-untyped]
@@ -18,9 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syres.domain.periods import Month
-from syres.domain.rating import RATED_REQUIRED, RatingResult
+from syres.domain.rating import RATED_REQUIRED, Overage, RatingResult, rate_usage
 from syres.terms import load_terms
 from syres.usage import rating_files
+from syres.usage.importers import read_lines_file, read_usage_files
 from syres.usage.rating_files import rate_files
 from syres.usage.synthetic import (
     make_lines,
@@ -360,3 +361,51 @@ def test_the_detail_declares_the_columns_every_record_has(tmp_path: Path) -> Non
         rating_files.detail_as_arrow(
             detail.with_columns(pl.lit(None, dtype=pl.String).alias("line"), reason=None)
         )
+
+
+@pytest.mark.parametrize("overage", ["beyond", "retroactive"])
+def test_the_detail_takes_its_euros_from_the_micro_euros_as_written(
+    tmp_path: Path, overage: Overage
+) -> None:
+    """SPEC §12, R-SIP-6: rated.parquet's exact euro columns (`unit_rate`, `amount` — the
+    amount the overage option chooses — and `amount_if_retroactive`) are the same whether
+    the engine converts them or the writer makes them from the micro-euros (64-bit decimals,
+    which Polars reads back as its decimals of 18 digits)."""
+    paths = write_month(tmp_path, trunks=3, mobiles=2, calls=3_000, mobile_records=1_000)
+    lines = read_lines_file(tmp_path / "lines.csv")
+    imported = read_usage_files(paths)
+    terms = load_terms()
+
+    def rated(*, euros: bool) -> pl.DataFrame:
+        return rate_usage(
+            voice=imported.voice,
+            mobile=imported.mobile,
+            lines=lines,
+            terms=terms,
+            overage=overage,
+            euros=euros,
+        ).rated
+
+    converted, left_out = rated(euros=True), rated(euros=False)
+    assert not {"unit_rate", "amount", "amount_if_retroactive"} & set(left_out.columns)
+    assert converted.get_column("amount_if_retroactive").sum() > 0  # (something to compare)
+    exported = rating_files.detail_as_arrow(left_out, overage=overage)
+    assert exported.schema.names == list(converted.columns)
+    assert exported.schema.field("amount").type == pa.decimal64(18, 6)
+    out = tmp_path / "out"
+    rate_files(
+        lines_path=tmp_path / "lines.csv",
+        usage_paths=paths,
+        out_dir=out,
+        terms=terms,
+        overage=overage,
+    )
+    written = pl.read_parquet(out / "rated.parquet")
+    assert written.schema == converted.schema
+    key = ["source", "source_line"]
+    assert written.sort(key).equals(converted.sort(key))
+    assert (
+        cast(pl.DataFrame, pl.from_arrow(exported))
+        .select("unit_rate", "amount", "amount_if_retroactive")
+        .equals(converted.select("unit_rate", "amount", "amount_if_retroactive"))
+    )

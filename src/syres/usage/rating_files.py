@@ -25,11 +25,14 @@ import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from syres.domain.compiled import compiled
 from syres.domain.money import micro_eur_to_decimal
 from syres.domain.rating import (
+    RATED_COLUMNS,
     RATED_REQUIRED,
     Overage,
     RatingResult,
     classify_for_rating,
+    euro_columns,
     load_compiled,
+    micro_to_decimal64,
     national_prefix_table,
     odd_callees,
     rate_usage,
@@ -127,10 +130,11 @@ def rate_files(
             terms=terms,
             overage=overage,
             known_classes=known_classes,
+            euros=False,  # made as the writer takes them, below
         )
         # The detail as Arrow here, on the worker's thread: the main thread, which writes every
         # slice's detail in turn, is the one that lags behind.
-        return result, detail_as_arrow(result.rated)
+        return result, detail_as_arrow(result.rated, overage=overage)
 
     # Two slices rated at once (one per core: Polars runs much of a slice on one thread), a
     # third queued so that a worker never waits while the main thread writes a slice's detail
@@ -265,34 +269,53 @@ def _rated_writer(path: Path, schema: pa.Schema) -> pq.ParquetWriter:
     )
 
 
-def detail_as_arrow(rated: pl.DataFrame) -> pa.Table:
+def detail_as_arrow(rated: pl.DataFrame, *, overage: Overage = "beyond") -> pa.Table:
     """`rated.to_arrow()`'s types, field metadata and values, each categorical column a
     dictionary of the categories it holds (in the order of their codes, where Polars lists
     them in the order they first appear), the columns of `RATED_REQUIRED` not nullable.
     The categories are renumbered by one compiled pass over their codes: Polars' export looks
     every value up in a hash table (100 ms of the 170 ms it took to export a slice of a
-    million records, eight categorical columns)."""
+    million records, eight categorical columns).
+
+    The exact euro columns that `rated` leaves out (`rate_usage(euros=False)`) are made from
+    the micro-euros it holds (`euro_columns(overage)`) as 64-bit decimals, in their place among
+    `RATED_COLUMNS`."""
     with_nulls = [
         name for name in RATED_REQUIRED & set(rated.columns) if rated.get_column(name).null_count()
     ]
     if with_nulls:  # (a fault of the engine: the file would not hold them)
         raise ValueError(f"rated records without {', '.join(sorted(with_nulls))}")
-    exported = rated.head(0).to_arrow().schema
-    schema = pa.schema(
-        [field.with_nullable(field.name not in RATED_REQUIRED) for field in exported],
-        metadata=exported.metadata,
+    absent = {
+        name: micro
+        for name, micro in euro_columns(overage).items()
+        if name not in rated.columns and micro in rated.columns
+    }
+    names = (
+        [name for name in RATED_COLUMNS if name in rated.columns or name in absent]
+        if absent
+        else rated.columns
     )
     categorical = [n for n, dtype in rated.schema.items() if isinstance(dtype, pl.Categorical)]
     others = rated.drop(categorical).to_arrow()
-    return pa.Table.from_arrays(
-        [
-            _dictionary_of(rated.get_column(name), schema.field(name).type)
-            if name in categorical
-            else others.column(name)
-            for name in rated.columns
-        ],
-        schema=schema,
+    exported = rated.head(0).to_arrow().schema
+
+    def column(name: str) -> pa.Array | pa.ChunkedArray:
+        if name in absent:
+            return micro_to_decimal64(rated.get_column(absent[name]))
+        if name in categorical:
+            return _dictionary_of(rated.get_column(name), exported.field(name).type)
+        return others.column(name)
+
+    columns = [column(name) for name in names]
+    fields = [
+        exported.field(name) if name in exported.names else pa.field(name, data.type)
+        for name, data in zip(names, columns, strict=True)
+    ]
+    schema = pa.schema(
+        [field.with_nullable(field.name not in RATED_REQUIRED) for field in fields],
+        metadata=exported.metadata,
     )
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
 def _dictionary_of(column: pl.Series, arrow_type: pa.DataType) -> pa.Array:

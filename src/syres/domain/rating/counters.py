@@ -324,7 +324,6 @@ def _bill(
     call, and the totals of each line-month."""
     for i in range(len(group)):
         g = group[i]
-        row = sums[g]
         d = duration_s[i]
         # R-SIP-2: seconds beyond the one-call cap are billable; the rest goes on.
         cap_s = cap_s_of_line[line_of_group[g]]
@@ -339,30 +338,30 @@ def _bill(
             billable_s[i] = billable
             billable_units[i] = units
             amount_beyond[i] = units * unit_rate[i]
-            row[_OUTGOING_CALLS] += 1
-            row[_OUTGOING_S] += d
-            row[_BILLABLE_S] += billable
-            row[_UNITS] += units
-            row[_BEYOND] += units * unit_rate[i]
+            sums[g, _OUTGOING_CALLS] += 1
+            sums[g, _OUTGOING_S] += d
+            sums[g, _BILLABLE_S] += billable
+            sums[g, _UNITS] += units
+            sums[g, _BEYOND] += units * unit_rate[i]
             if on_business_day[i]:
-                row[_BUSINESS] += 1
+                sums[g, _BUSINESS] += 1
             if d <= short_call_max_s:
-                row[_SHORT] += 1
+                sums[g, _SHORT] += 1
         # R-SIP-6: a breached month can be billed from its first second to included
         # destinations; otherwise the retroactive amount is the amount beyond the limits.
         if breached[g] and eligible[i]:
             amount_retro[i] = (d + 59) // 60 * unit_rate[i]
         else:
             amount_retro[i] = amount_beyond[i]
-        row[_RETRO] += amount_retro[i]
+        sums[g, _RETRO] += amount_retro[i]
         if new_number[i]:
-            row[_DISTINCT] += 1
+            sums[g, _DISTINCT] += 1
         if over_numbers[i]:
-            row[_OVER_NUMBERS] = 1
+            sums[g, _OVER_NUMBERS] = 1
         if timed > included:
-            row[_OVER_TIME] = 1
+            sums[g, _OVER_TIME] = 1
         if over_2h > 0:
-            row[_OVER_2H] = 1
+            sums[g, _OVER_2H] = 1
 
 
 def count_mobile_records(records: MobileRecords) -> MobileCounters:
