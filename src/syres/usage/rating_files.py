@@ -102,6 +102,7 @@ def rate_files(
     # first time) and its table of national prefixes (0.1 s) are made while the files are read.
     def load() -> None:
         load_compiled()
+        _load_export()
         national_prefix_table(terms)
 
     loading = ThreadPoolExecutor(max_workers=1)
@@ -343,6 +344,14 @@ def _dictionary_of(column: pl.Series, arrow_type: pa.DataType) -> pa.Array:
         pa.Array.from_buffers(pa.uint32(), len(codes), [validity, pa.py_buffer(indices)]),
         pa.array([categories[code] for code in np.flatnonzero(used)], arrow_type.value_type),
     )
+
+
+def _load_export() -> None:
+    """Load the export's compiled pass on the arrays it is given in a run: codes that Polars
+    lends (read-only), validity of NumPy's own."""
+    codes = np.zeros(1, dtype=np.uint32)
+    codes.flags.writeable = False
+    _renumbered(codes, np.ones(1, dtype=np.bool_), 1)
 
 
 @compiled

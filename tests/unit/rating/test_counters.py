@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syres.domain import compiled as domain_compiled
+from syres.domain.rating import counters
 from syres.domain.rating.counters import (
     SUM_COLUMNS,
     MobileCounters,
@@ -20,6 +21,8 @@ from syres.domain.rating.counters import (
     TrunkCalls,
     count_mobile_records,
     count_trunk_calls,
+    load_compiled,
+    paris_months_and_business_days,
 )
 
 
@@ -197,6 +200,54 @@ def test_the_pass_still_runs_where_its_machine_code_cannot_be_cached(
     domain_compiled._compiled.cache_clear()
     try:
         test_more_distinct_numbers_than_a_table_slot_holds_alone_r_sip_3()
+    finally:
+        domain_compiled._compiled.cache_clear()
+
+
+def test_the_passes_loaded_before_a_run_are_the_ones_it_runs() -> None:
+    """`load_compiled` (while the files are read) loads each pass for the arrays a run gives
+    it, whatever they come as (lent read-only by Polars or NumPy's own): a run loads no other
+    version of a pass from the cache at its first slice."""
+    passes = [counters._bill, counters._use_time, counters._first_calls, counters._paris_days]
+    passes.append(counters._count_mobile)
+    domain_compiled._compiled.cache_clear()
+    try:
+        load_compiled()
+        for read_only in (False, True):
+
+            def given(values: npt.NDArray[Any], read_only: bool = read_only) -> npt.NDArray[Any]:
+                values = values.copy()
+                values.flags.writeable = not read_only
+                return values
+
+            ints, flags = given(np.array([0, 1, 2])), given(np.array([True, False, True]))
+            rows = given(np.array([2, 0, 1], dtype=np.uint32))
+            groups = given(np.array([0, 0, 1], dtype=np.uint32))
+            count_trunk_calls(
+                TrunkCalls(
+                    rows, groups, ints, flags, flags, ints, ints, ints, flags, ints, ints, ints, 1
+                )
+            )
+            count_mobile_records(
+                MobileRecords(
+                    rows,
+                    groups,
+                    given(np.zeros(3, np.int64)),
+                    ints,
+                    flags,
+                    ints,
+                    ints,
+                    ints,
+                    0,
+                    1,
+                    1,
+                    1,
+                )
+            )
+            paris_months_and_business_days(ints, given(np.array([0])), given(np.array([1])), flags)
+        assert {f.__name__: len(domain_compiled.compiled(f).signatures) for f in passes} == {  # type: ignore[attr-defined]
+            f.__name__: 1 for f in passes
+        }
     finally:
         domain_compiled._compiled.cache_clear()
 

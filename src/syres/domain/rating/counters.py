@@ -20,7 +20,7 @@ Money is integer micro-euros, as in the rest of the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -137,6 +137,19 @@ class MobileCounters:
     data_units: Ints  # the Mo beyond the cap that this record starts (R-MOB-3)
 
 
+def _read_only(values: npt.NDArray[np.generic], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """`values` as a contiguous array of `dtype` that the pass only reads, whatever it came as.
+
+    Numba compiles a pass once per flavour of its arrays, a read-only one (what Polars lends)
+    apart from a writable one: every input is read-only, so that the flavour `load_compiled`
+    loads is the one the run uses, not one more loaded from the cache at a first slice."""
+    array = np.ascontiguousarray(values, dtype=dtype)
+    if array.flags.writeable:
+        array = array.view()
+        array.flags.writeable = False
+    return array
+
+
 def load_compiled() -> None:
     """Load the compiled passes (0.15 s from the cache; seconds to compile them the first time),
     which a caller can do while it reads its files rather than at the first line-month."""
@@ -161,16 +174,16 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     n = ordered.size
     groups = int(calls.group[-1]) + 1 if n else 0
     new_number, over_numbers, included_s = ordered.flags(), ordered.flags(), ordered.counts()
-    group = np.ascontiguousarray(calls.group, dtype=np.int64)
+    group = _read_only(calls.group, np.int64)
     firsts = _firsts(group)
-    line_of_group = np.ascontiguousarray(calls.line, dtype=np.int64)[firsts]
+    line_of_group = _read_only(np.asarray(calls.line, dtype=np.int64)[firsts], np.int64)
     breached = np.zeros(groups, dtype=np.bool_)
-    limit_s = np.ascontiguousarray(calls.limit_s, dtype=np.int64)
-    cap_s = np.ascontiguousarray(calls.cap_s, dtype=np.int64)
+    limit_s = _read_only(calls.limit_s, np.int64)
+    cap_s = _read_only(calls.cap_s, np.int64)
     if n:
         eligible = ordered.sorted_flags(calls.eligible)
         # R-SIP-3: the line's limit of distinct numbers, for each of its months.
-        limits = np.ascontiguousarray(calls.limit_numbers, dtype=np.int64)[line_of_group]
+        limits = np.asarray(calls.limit_numbers, dtype=np.int64)[line_of_group]
         _distinct_numbers(
             group, eligible, ordered.sorted_ints(calls.number_key), limits, new_number, over_numbers
         )
@@ -181,7 +194,7 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
             ordered.sorted_ints(calls.duration_s),
             limit_s,
             cap_s,
-            over_numbers,
+            _read_only(over_numbers, np.bool_),
             included_s,
             breached,
         )
@@ -200,19 +213,19 @@ def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     )
     if n:
         compiled(_bill)(
-            back(group),
+            _read_only(back(group), np.int64),
             line_of_group,
-            breached,
-            np.ascontiguousarray(calls.counted, dtype=np.bool_),
-            np.ascontiguousarray(calls.eligible, dtype=np.bool_),
-            np.ascontiguousarray(calls.duration_s, dtype=np.int64),
-            np.ascontiguousarray(calls.unit_rate_micro, dtype=np.int64),
-            np.ascontiguousarray(calls.on_business_day, dtype=np.bool_),
+            _read_only(breached, np.bool_),
+            _read_only(calls.counted, np.bool_),
+            _read_only(calls.eligible, np.bool_),
+            _read_only(calls.duration_s, np.int64),
+            _read_only(calls.unit_rate_micro, np.int64),
+            _read_only(calls.on_business_day, np.bool_),
             cap_s,
             calls.short_call_max_s,
-            out.new_number,
-            out.over_numbers,
-            out.included_s,
+            _read_only(out.new_number, np.bool_),
+            _read_only(out.over_numbers, np.bool_),
+            _read_only(out.included_s, np.int64),
             out.over_2h_s,
             out.over_time_s,
             out.billable_s,
@@ -236,10 +249,10 @@ class _StartOrder:
 
     # `np.take` rather than `values[order]`: a third cheaper on a million entries.
     def sorted_ints(self, values: npt.NDArray[np.generic]) -> Ints:
-        return np.take(np.ascontiguousarray(values, dtype=np.int64), self.order)
+        return _read_only(np.take(np.asarray(values, dtype=np.int64), self.order), np.int64)
 
     def sorted_flags(self, values: npt.NDArray[np.generic]) -> Flags:
-        return np.take(np.ascontiguousarray(values, dtype=np.bool_), self.order)
+        return _read_only(np.take(np.asarray(values, dtype=np.bool_), self.order), np.bool_)
 
     def flags(self) -> Flags:
         return np.zeros(self.size, dtype=np.bool_)
@@ -392,12 +405,12 @@ def count_mobile_records(records: MobileRecords) -> MobileCounters:
             out.over_sms_numbers,
         )
         compiled(_count_mobile)(
-            group,
+            _read_only(group, np.int64),
             ordered.sorted_ints(records.zone),
             ordered.sorted_ints(records.timed_s),
             sms_eligible,
             ordered.sorted_ints(records.data_bytes),
-            np.ascontiguousarray(records.cap_bytes, dtype=np.int64),
+            _read_only(records.cap_bytes, np.int64),
             records.home_zone,
             records.voice_limit_s,
             records.sms_included,
@@ -504,7 +517,13 @@ def _distinct_numbers(
     number, among the eligible ones, and whether that number came beyond the line-month's
     limit of distinct numbers (then every call to it did)."""
     compiled(_first_calls)(
-        group, eligible, number_key, limit_of_group, new_number, over_numbers, *_table_size(group)
+        _read_only(group, np.int64),
+        _read_only(eligible, np.bool_),
+        _read_only(number_key, np.int64),
+        _read_only(limit_of_group, np.int64),
+        new_number,
+        over_numbers,
+        *_table_size(group),
     )
 
 
@@ -565,10 +584,10 @@ def paris_months_and_business_days(
     month = np.empty(len(start_us), dtype=np.int64)
     business = np.empty(len(start_us), dtype=np.bool_)
     compiled(_paris_days)(
-        np.ascontiguousarray(start_us, dtype=np.int64),
-        np.ascontiguousarray(midnights_us, dtype=np.int64),
-        np.ascontiguousarray(month_of_day, dtype=np.int64),
-        np.ascontiguousarray(business_day, dtype=np.bool_),
+        _read_only(start_us, np.int64),
+        _read_only(midnights_us, np.int64),
+        _read_only(month_of_day, np.int64),
+        _read_only(business_day, np.bool_),
         month,
         business,
     )
