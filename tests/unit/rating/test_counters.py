@@ -209,7 +209,7 @@ def test_the_passes_loaded_before_a_run_are_the_ones_it_runs() -> None:
     it, whatever they come as (lent read-only by Polars or NumPy's own): a run loads no other
     version of a pass from the cache at its first slice."""
     passes = [counters._bill, counters._use_time, counters._first_calls, counters._paris_days]
-    passes.append(counters._count_mobile)
+    passes += [counters._count_mobile, counters._starts_of_groups]
     domain_compiled._compiled.cache_clear()
     try:
         load_compiled()

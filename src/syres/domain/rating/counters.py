@@ -5,12 +5,13 @@ The rules are running counts in start order within each line-month: distinct num
 so far (R-SIP-3, R-MOB-2), time used so far (R-SIP-4, R-MOB-1), SMS sent, each zone's volume
 (R-MOB-2, -3). With Polars they took a dozen passes over the month's records (a hashed
 first-distinct, windowed maxima, cumulative sums, a sort back to the input order). Here the
-inputs are put in start order; one pass finds the first call to each number with a small hash
-table of the numbers seen (`_distinct_numbers`, shared by both sets of rules), then one pass
-per set of rules walks each line-month: the mobile one writes every per-record result, which
-go back to the frame's order; the trunk one only the seconds included and whether the
-line-month breached a limit, and what follows from them (billable time, amounts, the
-line-month totals of the summary) is one more pass in the frame's order. Numba
+passes walk the start order (`order`, each record's row in the frame) and read and write
+each record's entries where it is in the frame: one pass finds the first call to each number
+with a small hash table of the numbers seen (`_distinct_numbers`, shared by both sets of
+rules), then one pass per set of rules walks each line-month: the mobile one writes every
+per-record result; the trunk one only the seconds included and whether the line-month
+breached a limit, and what follows from them (billable time, amounts, the line-month totals
+of the summary) is one more pass in the frame's order. Numba
 compiles the passes to machine code, cached beside this file after the first run; they hold
 no Python object and release the GIL, so two slices' passes run at once.
 
@@ -20,7 +21,7 @@ Money is integer micro-euros, as in the rest of the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -29,7 +30,6 @@ from syres.domain.compiled import compiled
 
 Ints = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
-Array = TypeVar("Array", Ints, Flags)
 
 # Columns of `TrunkCounters.sums` (one row per line-month, in `g` order).
 SUM_COLUMNS = (
@@ -163,114 +163,110 @@ def load_compiled() -> None:
 def count_trunk_calls(calls: TrunkCalls) -> TrunkCounters:
     """R-SIP-2..6 for every call.
 
-    Only what depends on the calls before (the distinct numbers so far, the time used so far)
-    is counted in start order, in one pass over each line-month: its inputs are put in start
-    order first and its results back in frame order after, one array at a time, so that the
-    pass reads and writes memory in sequence (reaching each call's entries in frame order from
-    it was ten times slower at 10 M calls, missing the cache). The rest (the billable time,
-    the amounts, the line-month totals) is one pass in frame order: each array moved from one
-    order to the other is a read of memory at random, which costs more than the counting."""
-    ordered = _StartOrder(calls.order)
-    n = ordered.size
-    groups = int(calls.group[-1]) + 1 if n else 0
-    new_number, over_numbers, included_s = ordered.flags(), ordered.flags(), ordered.counts()
-    group = _read_only(calls.group, np.int64)
-    firsts = _firsts(group)
-    line_of_group = _read_only(np.asarray(calls.line, dtype=np.int64)[firsts], np.int64)
-    breached = np.zeros(groups, dtype=np.bool_)
-    limit_s = _read_only(calls.limit_s, np.int64)
+    What depends on the calls before (the distinct numbers so far, the time used so far) is
+    counted in start order, one line-month after the other: the passes walk `order` and read
+    and write each call's entries where the call is in the frame (nothing is put in start
+    order and back: in slices of a million calls, the arrays of a slice stay in the cache,
+    and each copy in the other order cost more than the counting). The rest (the billable
+    time, the amounts, the line-month totals) is one pass in frame order."""
+    order = _read_only(calls.order, np.uint32)
+    n = len(order)
+    starts, largest = _group_starts(calls.group)
+    groups = len(starts) - 1
+    line_of_group = _read_only(np.asarray(calls.line, dtype=np.int64)[starts[:-1]], np.int64)
+    eligible = _read_only(calls.eligible, np.bool_)
+    duration_s = _read_only(calls.duration_s, np.int64)
     cap_s = _read_only(calls.cap_s, np.int64)
-    if n:
-        eligible = ordered.sorted_flags(calls.eligible)
-        # R-SIP-3: the line's limit of distinct numbers, for each of its months.
-        limits = np.asarray(calls.limit_numbers, dtype=np.int64)[line_of_group]
-        _distinct_numbers(
-            group, eligible, ordered.sorted_ints(calls.number_key), limits, new_number, over_numbers
-        )
-        compiled(_use_time)(
-            group,
-            line_of_group,
-            eligible,
-            ordered.sorted_ints(calls.duration_s),
-            limit_s,
-            cap_s,
-            _read_only(over_numbers, np.bool_),
-            included_s,
-            breached,
-        )
-    back = ordered.back
+    new_number, over_numbers = np.zeros(n, dtype=np.bool_), np.zeros(n, dtype=np.bool_)
+    included_s = np.zeros(n, dtype=np.int64)
+    group_of_call = np.zeros(n, dtype=np.int64)
+    breached = np.zeros(groups, dtype=np.bool_)
+    # R-SIP-3: the line's limit of distinct numbers, for each of its months.
+    limits = np.asarray(calls.limit_numbers, dtype=np.int64)[line_of_group]
+    _distinct_numbers(
+        order, starts, largest, eligible, calls.number_key, limits, new_number, over_numbers
+    )
+    compiled(_use_time)(
+        order,
+        starts,
+        line_of_group,
+        eligible,
+        duration_s,
+        _read_only(calls.limit_s, np.int64),
+        cap_s,
+        _read_only(over_numbers, np.bool_),
+        included_s,
+        group_of_call,
+        breached,
+    )
+
+    def zeros() -> Ints:
+        return np.zeros(n, dtype=np.int64)
+
     out = TrunkCounters(
-        new_number=back(new_number),
-        over_numbers=back(over_numbers),
-        over_2h_s=ordered.counts(),
-        included_s=back(included_s),
-        over_time_s=ordered.counts(),
-        billable_s=ordered.counts(),
-        billable_units=ordered.counts(),
-        amount_beyond_micro=ordered.counts(),
-        amount_if_retroactive_micro=ordered.counts(),
+        new_number=new_number,
+        over_numbers=over_numbers,
+        over_2h_s=zeros(),
+        included_s=included_s,
+        over_time_s=zeros(),
+        billable_s=zeros(),
+        billable_units=zeros(),
+        amount_beyond_micro=zeros(),
+        amount_if_retroactive_micro=zeros(),
         sums=np.zeros((groups, len(SUM_COLUMNS)), dtype=np.int64),
     )
-    if n:
-        compiled(_bill)(
-            _read_only(back(group), np.int64),
-            line_of_group,
-            _read_only(breached, np.bool_),
-            _read_only(calls.counted, np.bool_),
-            _read_only(calls.eligible, np.bool_),
-            _read_only(calls.duration_s, np.int64),
-            _read_only(calls.unit_rate_micro, np.int64),
-            _read_only(calls.on_business_day, np.bool_),
-            cap_s,
-            calls.short_call_max_s,
-            _read_only(out.new_number, np.bool_),
-            _read_only(out.over_numbers, np.bool_),
-            _read_only(out.included_s, np.int64),
-            out.over_2h_s,
-            out.over_time_s,
-            out.billable_s,
-            out.billable_units,
-            out.amount_beyond_micro,
-            out.amount_if_retroactive_micro,
-            out.sums,
-        )
-        # The frame row of each line-month's first call in start order.
-        out.sums[:, _FIRST_ROW] = ordered.order[firsts]
+    compiled(_bill)(
+        _read_only(group_of_call, np.int64),
+        line_of_group,
+        _read_only(breached, np.bool_),
+        _read_only(calls.counted, np.bool_),
+        eligible,
+        duration_s,
+        _read_only(calls.unit_rate_micro, np.int64),
+        _read_only(calls.on_business_day, np.bool_),
+        cap_s,
+        calls.short_call_max_s,
+        _read_only(new_number, np.bool_),
+        _read_only(over_numbers, np.bool_),
+        _read_only(included_s, np.int64),
+        out.over_2h_s,
+        out.over_time_s,
+        out.billable_s,
+        out.billable_units,
+        out.amount_beyond_micro,
+        out.amount_if_retroactive_micro,
+        out.sums,
+    )
+    # The frame row of each line-month's first call in start order.
+    out.sums[:, _FIRST_ROW] = order[starts[:-1]]
     return out
 
 
-class _StartOrder:
-    """Inputs put in start order, results put back in frame order, one array at a time."""
+def _group_starts(group: npt.NDArray[np.generic]) -> tuple[Ints, int]:
+    """Where each line-month begins in start order (`group` numbers them 0, 1, 2… in that
+    order), the end last, and the size of the largest."""
+    numbers: npt.NDArray[np.uint32] = _read_only(group, np.uint32)
+    groups = int(numbers[-1]) + 1 if len(numbers) else 0
+    starts = np.empty(groups + 1, dtype=np.int64)
+    largest = compiled(_starts_of_groups)(numbers, starts)
+    return _read_only(starts, np.int64), int(largest)
 
-    def __init__(self, order: npt.NDArray[np.generic]) -> None:
-        self.order = np.ascontiguousarray(order, dtype=np.int64)
-        self.size = len(self.order)
-        self._rank: Ints | None = None
 
-    # `np.take` rather than `values[order]`: a third cheaper on a million entries.
-    def sorted_ints(self, values: npt.NDArray[np.generic]) -> Ints:
-        return _read_only(np.take(np.asarray(values, dtype=np.int64), self.order), np.int64)
-
-    def sorted_flags(self, values: npt.NDArray[np.generic]) -> Flags:
-        return _read_only(np.take(np.asarray(values, dtype=np.bool_), self.order), np.bool_)
-
-    def flags(self) -> Flags:
-        return np.zeros(self.size, dtype=np.bool_)
-
-    def counts(self) -> Ints:
-        return np.zeros(self.size, dtype=np.int64)
-
-    def back(self, values: Array) -> Array:
-        """`values` (in start order) in frame order, by the inverse permutation, made once:
-        gathers are cheaper than scatters."""
-        if self._rank is None:
-            self._rank = np.empty_like(self.order)
-            self._rank[self.order] = np.arange(self.size, dtype=np.int64)
-        return cast(Array, np.take(values, self._rank))
+def _starts_of_groups(group: npt.NDArray[np.uint32], starts: Ints) -> int:
+    at = 0
+    largest = 0
+    for g in range(len(starts) - 1):
+        starts[g] = at
+        while at < len(group) and group[at] == g:
+            at += 1
+        largest = max(largest, at - starts[g])
+    starts[len(starts) - 1] = at
+    return largest
 
 
 def _use_time(
-    group: Ints,
+    order: npt.NDArray[np.uint32],
+    starts: Ints,
     line_of_group: Ints,
     eligible: Flags,
     duration_s: Ints,
@@ -278,23 +274,20 @@ def _use_time(
     cap_s_of_line: Ints,
     over_numbers: Flags,
     included_s: Ints,
+    group_of_call: Ints,
     breached: Flags,
 ) -> None:
     """In start order (`over_numbers` comes in from `_distinct_numbers`): each call's seconds
-    within the line's monthly time (R-SIP-4), and whether each line-month breached a limit
-    (R-SIP-6)."""
-    n = len(group)
-    start = 0
-    while start < n:
-        g = group[start]
-        end = start
-        while end < n and group[end] == g:
-            end += 1
+    within the line's monthly time (R-SIP-4), its line-month, and whether each line-month
+    breached a limit (R-SIP-6)."""
+    for g in range(len(starts) - 1):
         line = line_of_group[g]
         limit_s = limit_s_of_line[line]
         cap_s = cap_s_of_line[line]
         used = 0
-        for i in range(start, end):
+        for k in range(starts[g], starts[g + 1]):
+            i = order[k]
+            group_of_call[i] = g
             timed = 0
             # R-SIP-3: a number first called beyond the limit is out of the bundle for the
             # month, every call to it.
@@ -307,7 +300,6 @@ def _use_time(
             included_s[i] = included
             if over_numbers[i] or timed > included:
                 breached[g] = True
-        start = end
 
 
 def _bill(
@@ -378,10 +370,18 @@ def _bill(
 
 
 def count_mobile_records(records: MobileRecords) -> MobileCounters:
-    """R-MOB-1..3 for every record, in one pass over each line-month in start order: the
-    voice seconds used, the SMS and their distinct numbers, each zone's data volume."""
-    ordered = _StartOrder(records.order)
-    flag, count = ordered.flags, ordered.counts
+    """R-MOB-1..3 for every record, in one pass over each line-month in start order (walking
+    `order`, as `count_trunk_calls` does): the voice seconds used, the SMS and their distinct
+    numbers, each zone's data volume."""
+    order = _read_only(records.order, np.uint32)
+    n = len(order)
+
+    def flag() -> Flags:
+        return np.zeros(n, dtype=np.bool_)
+
+    def count() -> Ints:
+        return np.zeros(n, dtype=np.int64)
+
     out = MobileCounters(
         included_s=count(),
         new_number=flag(),
@@ -393,56 +393,47 @@ def count_mobile_records(records: MobileRecords) -> MobileCounters:
         billable_bytes=count(),
         data_units=count(),
     )
-    if ordered.size:
-        group = np.ascontiguousarray(records.group, dtype=np.int64)
-        sms_eligible = ordered.sorted_flags(records.sms_eligible)
-        _distinct_numbers(
-            group,
-            sms_eligible,
-            ordered.sorted_ints(records.number_key),
-            np.full(int(group[-1]) + 1, records.sms_max_numbers, dtype=np.int64),
-            out.new_number,
-            out.over_sms_numbers,
-        )
-        compiled(_count_mobile)(
-            _read_only(group, np.int64),
-            ordered.sorted_ints(records.zone),
-            ordered.sorted_ints(records.timed_s),
-            sms_eligible,
-            ordered.sorted_ints(records.data_bytes),
-            _read_only(records.cap_bytes, np.int64),
-            records.home_zone,
-            records.voice_limit_s,
-            records.sms_included,
-            out.included_s,
-            out.new_number,
-            out.over_sms_numbers,
-            out.over_sms,
-            out.data_used,
-            out.reached,
-            out.included_bytes,
-            out.billable_bytes,
-            out.data_units,
-        )
-    back = ordered.back
-    return MobileCounters(
-        included_s=back(out.included_s),
-        new_number=back(out.new_number),
-        over_sms_numbers=back(out.over_sms_numbers),
-        over_sms=back(out.over_sms),
-        data_used=back(out.data_used),
-        reached=back(out.reached),
-        included_bytes=back(out.included_bytes),
-        billable_bytes=back(out.billable_bytes),
-        data_units=back(out.data_units),
+    starts, largest = _group_starts(records.group)
+    sms_eligible = _read_only(records.sms_eligible, np.bool_)
+    _distinct_numbers(
+        order,
+        starts,
+        largest,
+        sms_eligible,
+        records.number_key,
+        np.full(len(starts) - 1, records.sms_max_numbers, dtype=np.int64),
+        out.new_number,
+        out.over_sms_numbers,
     )
+    compiled(_count_mobile)(
+        order,
+        starts,
+        _read_only(records.zone, np.int64),
+        _read_only(records.timed_s, np.int64),
+        sms_eligible,
+        _read_only(records.data_bytes, np.int64),
+        _read_only(records.cap_bytes, np.int64),
+        records.home_zone,
+        records.voice_limit_s,
+        records.sms_included,
+        out.included_s,
+        _read_only(out.over_sms_numbers, np.bool_),
+        out.over_sms,
+        out.data_used,
+        out.reached,
+        out.included_bytes,
+        out.billable_bytes,
+        out.data_units,
+    )
+    return out
 
 
 _BYTES_PER_MB = 1_048_576  # SPEC R-MOB-3
 
 
 def _count_mobile(
-    group: Ints,
+    order: npt.NDArray[np.uint32],
+    starts: Ints,
     zone: Ints,
     timed_s: Ints,
     sms_eligible: Flags,
@@ -452,7 +443,6 @@ def _count_mobile(
     voice_limit_s: int,
     sms_included: int,
     included_s: Ints,
-    new_number: Flags,
     over_sms_numbers: Flags,
     over_sms: Flags,
     data_used: Ints,
@@ -461,21 +451,16 @@ def _count_mobile(
     billable_bytes: Ints,
     data_units: Ints,
 ) -> None:
-    """`new_number` and `over_sms_numbers` come in (`_distinct_numbers`), the rest goes out."""
-    n = len(group)
+    """`over_sms_numbers` comes in (`_distinct_numbers`), the rest goes out."""
     used_of_zone = np.zeros(len(cap_bytes), dtype=np.int64)
     billed_of_zone = np.zeros(len(cap_bytes), dtype=np.int64)
-    start = 0
-    while start < n:
-        g = group[start]
-        end = start
-        while end < n and group[end] == g:
-            end += 1
+    for g in range(len(starts) - 1):
         used_s = 0
         sms = 0
         used_of_zone[:] = 0
         billed_of_zone[:] = 0
-        for i in range(start, end):
+        for k in range(starts[g], starts[g + 1]):
+            i = order[k]
             # R-MOB-1: the record that crosses the included hours is split.
             timed = timed_s[i]
             used_s += timed
@@ -502,33 +487,40 @@ def _count_mobile(
             data_units[i] = (billed + volume - included + _BYTES_PER_MB - 1) // _BYTES_PER_MB - (
                 billed + _BYTES_PER_MB - 1
             ) // _BYTES_PER_MB
-        start = end
 
 
 def _distinct_numbers(
-    group: Ints,
+    order: npt.NDArray[np.uint32],
+    starts: Ints,
+    largest: int,
     eligible: Flags,
-    number_key: Ints,
+    number_key: npt.NDArray[np.generic],
     limit_of_group: Ints,
     new_number: Flags,
     over_numbers: Flags,
 ) -> None:
     """R-SIP-3, R-MOB-2, in start order: the first call (or SMS) of each line-month to each
     number, among the eligible ones, and whether that number came beyond the line-month's
-    limit of distinct numbers (then every call to it did)."""
+    limit of distinct numbers (then every call to it did). `largest`: the most records of a
+    line-month, for the size of the table of its numbers (a power of two, at least twice as
+    many: few probes) and the shift of its Fibonacci hash."""
+    bits = max((2 * max(largest, 1) - 1).bit_length(), 1)
     compiled(_first_calls)(
-        _read_only(group, np.int64),
-        _read_only(eligible, np.bool_),
+        order,
+        starts,
+        eligible,
         _read_only(number_key, np.int64),
         _read_only(limit_of_group, np.int64),
         new_number,
         over_numbers,
-        *_table_size(group),
+        1 << bits,
+        np.uint64(64 - bits),
     )
 
 
 def _first_calls(
-    group: Ints,
+    order: npt.NDArray[np.uint32],
+    starts: Ints,
     eligible: Flags,
     number_key: Ints,
     limit_of_group: Ints,
@@ -542,37 +534,24 @@ def _first_calls(
     stamps = np.full(size, -1, dtype=np.int64)
     keys = np.zeros(size, dtype=np.int64)
     over_of_key = np.zeros(size, dtype=np.bool_)
-    numbers = 0
-    for i in range(len(group)):
-        g = group[i]
-        if i == 0 or g != group[i - 1]:
-            numbers = 0
-        if not eligible[i]:
-            continue
-        key = number_key[i]
-        slot = np.int64((np.uint64(key) * _GOLDEN) >> shift)
-        while stamps[slot] == g and keys[slot] != key:
-            slot = (slot + 1) & (size - 1)
-        if stamps[slot] != g:
-            numbers += 1
-            stamps[slot] = g
-            keys[slot] = key
-            over_of_key[slot] = numbers > limit_of_group[g]
-            new_number[i] = True
-        over_numbers[i] = over_of_key[slot]
-
-
-def _firsts(group: Ints) -> Ints:
-    """The first position of each line-month (`group` is 0, 1, 2… in start order)."""
-    return np.flatnonzero(np.diff(group, prepend=-1))
-
-
-def _table_size(group: npt.NDArray[np.generic]) -> tuple[int, np.uint64]:
-    """The size of a pass's table of the distinct numbers of a line-month (a power of two, at
-    least twice the largest line-month: few probes) and the shift of its Fibonacci hash."""
-    largest = int(np.bincount(group).max()) if len(group) else 1
-    bits = max((2 * largest - 1).bit_length(), 1)
-    return 1 << bits, np.uint64(64 - bits)
+    for g in range(len(starts) - 1):
+        numbers = 0
+        limit = limit_of_group[g]
+        for k in range(starts[g], starts[g + 1]):
+            i = order[k]
+            if not eligible[i]:
+                continue
+            key = number_key[i]
+            slot = np.int64((np.uint64(key) * _GOLDEN) >> shift)
+            while stamps[slot] == g and keys[slot] != key:
+                slot = (slot + 1) & (size - 1)
+            if stamps[slot] != g:
+                numbers += 1
+                stamps[slot] = g
+                keys[slot] = key
+                over_of_key[slot] = numbers > limit
+                new_number[i] = True
+            over_numbers[i] = over_of_key[slot]
 
 
 def paris_months_and_business_days(
