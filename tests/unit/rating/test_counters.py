@@ -22,7 +22,9 @@ from syres.domain.rating.counters import (
     count_mobile_records,
     count_trunk_calls,
     load_compiled,
+    packed_start_keys,
     paris_months_and_business_days,
+    start_positions,
 )
 
 
@@ -209,7 +211,8 @@ def test_the_passes_loaded_before_a_run_are_the_ones_it_runs() -> None:
     it, whatever they come as (lent read-only by Polars or NumPy's own): a run loads no other
     version of a pass from the cache at its first slice."""
     passes = [counters._bill, counters._use_time, counters._first_calls, counters._paris_days]
-    passes += [counters._count_mobile, counters._starts_of_groups]
+    passes += [counters._count_mobile, counters._starts_of_groups, counters._pack_start_keys]
+    passes.append(counters._start_positions)
     domain_compiled._compiled.cache_clear()
     try:
         load_compiled()
@@ -245,6 +248,12 @@ def test_the_passes_loaded_before_a_run_are_the_ones_it_runs() -> None:
                 )
             )
             paris_months_and_business_days(ints, given(np.array([0])), given(np.array([1])), flags)
+            keys = packed_start_keys(
+                line=rows, period_key=ints, start_us=ints * 10**6, periods=[0, 1, 2], low_us=0,
+                seconds_bits=3, row_bits=2,
+            )  # fmt: skip
+            assert keys is not None
+            start_positions(given(np.sort(keys)), seconds_bits=3, row_bits=2, months=3)
         assert {f.__name__: len(domain_compiled.compiled(f).signatures) for f in passes} == {  # type: ignore[attr-defined]
             f.__name__: 1 for f in passes
         }

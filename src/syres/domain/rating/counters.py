@@ -157,6 +157,10 @@ def load_compiled() -> None:
     one, yes, first = np.zeros(1, np.int64), np.ones(1, np.bool_), np.zeros(1, np.uint32)
     count_trunk_calls(TrunkCalls(first, first, one, yes, yes, one, one, one, yes, one, one, one, 0))
     paris_months_and_business_days(one, one, one, yes)
+    keys = packed_start_keys(
+        line=first, period_key=one, start_us=one, periods=[0], low_us=0, seconds_bits=1, row_bits=1
+    )
+    start_positions(one if keys is None else keys, seconds_bits=1, row_bits=1, months=1)
     count_mobile_records(MobileRecords(first, first, one, one, yes, one, one, one, 0, 0, 0, 0))
 
 
@@ -598,3 +602,103 @@ def _paris_days(
             day -= 1
         month[i] = month_of_day[day]
         business[i] = business_day[day]
+
+
+def packed_start_keys(
+    *,
+    line: npt.NDArray[np.generic],
+    period_key: npt.NDArray[np.generic],
+    start_us: npt.NDArray[np.generic],
+    periods: list[int],
+    low_us: int,
+    seconds_bits: int,
+    row_bits: int,
+) -> Ints | None:
+    """Per record, its line-month (`line` × months + the index of its `period_key` among
+    `periods`), its start in seconds from `low_us` and its row, packed into one 64-bit key
+    in that order (the widths fit in 62 bits: the caller checks), so that one sort of bare
+    integers puts the records in start order (SPEC §5.2); `None` when a start is not to the
+    second (the caller sorts another way)."""
+    first = min(periods, default=0)
+    index_of_period = np.full(max(periods, default=0) - first + 1, -1, dtype=np.int64)
+    for index, key in enumerate(periods):
+        index_of_period[key - first] = index
+    keys = np.empty(len(start_us), dtype=np.int64)
+    whole_seconds = compiled(_pack_start_keys)(
+        _read_only(line, np.int64),
+        _read_only(period_key, np.int64),
+        _read_only(start_us, np.int64),
+        _read_only(index_of_period, np.int64),
+        first,
+        max(len(periods), 1),
+        low_us,
+        seconds_bits,
+        row_bits,
+        keys,
+    )
+    return keys if whole_seconds else None
+
+
+def _pack_start_keys(
+    line: Ints,
+    period_key: Ints,
+    start_us: Ints,
+    index_of_period: Ints,
+    first_period: int,
+    months: int,
+    low_us: int,
+    seconds_bits: int,
+    row_bits: int,
+    keys: Ints,
+) -> bool:
+    for row in range(len(keys)):
+        since = start_us[row] - low_us
+        if since % 1_000_000:
+            return False
+        group = line[row] * months + index_of_period[period_key[row] - first_period]
+        keys[row] = (((group << seconds_bits) | (since // 1_000_000)) << row_bits) | row
+    return True
+
+
+def start_positions(
+    keys: Ints, *, seconds_bits: int, row_bits: int, months: int
+) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.uint32], Ints, Flags]:
+    """From `packed_start_keys` sorted: per position in start order, the record's row, its
+    line-month numbered 0, 1, 2… in that order, its line, and whether its line-month and
+    start (to the second) are a neighbour's too (ties, to be ordered by record id)."""
+    n = len(keys)
+    order, group = np.empty(n, dtype=np.uint32), np.empty(n, dtype=np.uint32)
+    line, tied = np.empty(n, dtype=np.int64), np.zeros(n, dtype=np.bool_)
+    compiled(_start_positions)(
+        _read_only(keys, np.int64), seconds_bits, row_bits, months, order, group, line, tied
+    )
+    return order, group, line, tied
+
+
+def _start_positions(
+    keys: Ints,
+    seconds_bits: int,
+    row_bits: int,
+    months: int,
+    order: npt.NDArray[np.uint32],
+    group: npt.NDArray[np.uint32],
+    line: Ints,
+    tied: Flags,
+) -> None:
+    row_mask = (np.int64(1) << row_bits) - 1
+    number = -1
+    previous_group = -1
+    previous_packed = -1
+    for k in range(len(keys)):
+        packed = keys[k] >> row_bits
+        line_month = packed >> seconds_bits
+        if line_month != previous_group:
+            number += 1
+            previous_group = line_month
+        order[k] = keys[k] & row_mask
+        group[k] = number
+        line[k] = line_month // months
+        if packed == previous_packed:
+            tied[k] = True
+            tied[k - 1] = True
+        previous_packed = packed
