@@ -164,6 +164,11 @@ def test_a_large_file_is_read_in_parts_as_one(
         ('c1,T1,2026-03-02T09:00:00+01:00,60,"05 65",0145000001,out,0', None),
         ("", "ligne vide"),  # a blank line
         (",T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,out,0", "call_id manquant"),
+        # A byte after a well-formed start, integer or word, in place of the comma that
+        # would end it (what follows would make the record's next field).
+        ("c1,T1,2026-03-02T09:00:00+01:00X60,0565000000,0145000001,out,0", "date de début"),
+        ("c1,T1,2026-03-02T09:00:00+01:00,60X0565000000,0145000001,out,0", "durée invalide"),
+        ("c1,T1,2026-03-02T09:00:00+01:00,60,0565000000,0145000001,outX0", "direction"),
     ],
 )
 def test_a_record_outside_the_grammar_sends_the_file_to_the_general_read(
@@ -272,3 +277,29 @@ def test_a_start_is_read_as_datetime_reads_it_or_refused(
         return
     read = compiled_csv._start_us(np.frombuffer(bytes(text), dtype=np.uint8), 0, len(text))
     assert (None if read == compiled_csv._NOT_A_START else read) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    field=st.sampled_from([2, 3, 6, 7]),  # the start, the duration, the direction, the flag
+    text=st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=30)
+    | st.sampled_from(["2026-03-02T09:00:00+01:0", "2026-03-02T09:00:00+01:000", "outx", "01"]),
+    last=st.booleans(),
+)
+def test_a_field_of_a_known_form_is_read_as_checked_or_refused(
+    field: int, text: str, last: bool, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SPEC §12: a start, an integer or a word is read as its bytes are checked (not scanned
+    first); whatever it holds, the compiled reader reads the file as the general read does,
+    without a reject, or leaves the file to it."""
+    fields = ["c1", "T1", "2026-03-02T09:00:00+01:00", "60", "0565000000", "0145000001"]
+    fields += ["out", "0"]
+    fields[field] = text
+    good = "c0,T1,2026-03-02T08:00:00+01:00,60,0565000000,0145000001,out,0\n"
+    path = tmp_path_factory.mktemp("known") / "voice.csv"
+    path.write_text(VOICE_HEADER + good + ",".join(fields) + ("" if last else "\n" + good))
+    compiled = importers._compiled_voice(path)
+    if compiled is not None:
+        general = general_read(path)
+        assert general.rejected.height == 0
+        assert compiled.equals(general.voice)

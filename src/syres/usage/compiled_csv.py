@@ -392,6 +392,65 @@ def _parse(
             return -1
         for field in range(fields):
             kind = kinds[field]
+            # Fields of a known form are read as they are checked, not scanned first: the
+            # byte after the form must then end the field (the comma, the line feed after
+            # the last field, or the end of the data). Whatever does not fit is read the
+            # general way below, which gives up on it the same way.
+            ending = 3 if field == fields - 1 else 2
+            if kind == 7:  # a start: its bytes are checked against the common form
+                stop = pos + _START_SIZE
+                if (stop < end and byte_classes[data[stop]] == ending) or (
+                    stop == end and field == fields - 1
+                ):
+                    instant = _start_us(data, pos, _START_SIZE)
+                    if instant == _NOT_A_START or instant < low_us or instant >= high_us:
+                        return -1
+                    integers[slot[field], row] = instant
+                    pos = stop + 1 if stop < end else stop
+                    continue
+            elif kind == 5 or kind == 6:  # an integer: its digits, then the field's end
+                value = 0
+                stop = pos
+                while stop < end:
+                    digit = int(data[stop]) - 48
+                    if digit < 0 or digit > 9:
+                        break
+                    value = value * 10 + digit
+                    stop += 1
+                if stop < end and byte_classes[data[stop]] != ending:
+                    return -1  # (a byte that is no digit: no integer)
+                if stop == end and field != fields - 1:
+                    return -1
+                size = stop - pos
+                if size > 18 or (size == 0 and kind == 5):
+                    return -1
+                if kind == 6:
+                    valid[field, row] = size > 0
+                integers[slot[field], row] = value
+                pos = stop + 1 if stop < end else stop
+                continue
+            elif kind == 8:  # one of the field's words, kept as its index only
+                found = -1
+                for w in range(first_word[field], first_word[field] + word_count[field]):
+                    stop = pos + word_lengths[w]
+                    if stop > end or not (
+                        (stop < end and byte_classes[data[stop]] == ending)
+                        or (stop == end and field == fields - 1)
+                    ):
+                        continue
+                    same = True
+                    for k in range(word_lengths[w]):
+                        if words[w, k] != data[pos + k]:
+                            same = False
+                            break
+                    if same:
+                        found = w - first_word[field]
+                        break
+                if found < 0:
+                    return -1
+                codes[field, row] = found
+                pos = stop + 1 if stop < end else stop
+                continue
             first = pos
             separator = 0
             while pos < end:
@@ -501,6 +560,7 @@ _START_FORM = b"0000-00-00T00:00:00+00:00"
 _START_LOW = np.frombuffer(_START_FORM, dtype=np.uint8).copy()
 _START_SPAN = np.where(ord("0") == _START_LOW, 9, 0).astype(np.uint8)
 _NOT_A_START = np.iinfo(np.int64).min
+_START_SIZE = len(_START_FORM)
 
 
 @compiled
