@@ -392,23 +392,25 @@ def _parse(
             return -1
         for field in range(fields):
             kind = kinds[field]
-            # Fields of a known form are read as they are checked, not scanned first: the
-            # byte after the form must then end the field (the comma, the line feed after
-            # the last field, or the end of the data). Whatever does not fit is read the
-            # general way below, which gives up on it the same way.
+            # What ends the field: the comma, the line feed after the last one (or the end of
+            # the data). Fields of a known form (a start, an integer, a word) are read as they
+            # are checked, where they begin; the byte after the form must end the field, or
+            # the record is outside the grammar. Texts are scanned to their end.
             ending = 3 if field == fields - 1 else 2
             if kind == 7:  # a start: its bytes are checked against the common form
                 stop = pos + _START_SIZE
-                if (stop < end and byte_classes[data[stop]] == ending) or (
-                    stop == end and field == fields - 1
+                if not (
+                    (stop < end and byte_classes[data[stop]] == ending)
+                    or (stop == end and field == fields - 1)
                 ):
-                    instant = _start_us(data, pos, _START_SIZE)
-                    if instant == _NOT_A_START or instant < low_us or instant >= high_us:
-                        return -1
-                    integers[slot[field], row] = instant
-                    pos = stop + 1 if stop < end else stop
-                    continue
-            elif kind == 5 or kind == 6:  # an integer: its digits, then the field's end
+                    return -1
+                instant = _start_us(data, pos, _START_SIZE)
+                if instant == _NOT_A_START or instant < low_us or instant >= high_us:
+                    return -1
+                integers[slot[field], row] = instant
+                pos = stop + 1 if stop < end else stop
+                continue
+            if kind == 5 or kind == 6:  # an integer: its digits, then the field's end
                 value = 0
                 stop = pos
                 while stop < end:
@@ -429,8 +431,10 @@ def _parse(
                 integers[slot[field], row] = value
                 pos = stop + 1 if stop < end else stop
                 continue
-            elif kind == 8:  # one of the field's words, kept as its index only
+            first = pos
+            if kind == 4 or kind == 8:  # one of the field's words exactly
                 found = -1
+                stop = pos
                 for w in range(first_word[field], first_word[field] + word_count[field]):
                     stop = pos + word_lengths[w]
                     if stop > end or not (
@@ -449,92 +453,51 @@ def _parse(
                 if found < 0:
                     return -1
                 codes[field, row] = found
+                size = stop - pos
                 pos = stop + 1 if stop < end else stop
-                continue
-            first = pos
-            separator = 0
-            while pos < end:
-                separator = byte_classes[data[pos]]
-                if separator != 1:
-                    break
-                pos += 1
-            size = pos - first
-            if pos < end:
-                # The comma between fields, the line feed after the last one.
-                if separator != (3 if field == fields - 1 else 2):
+                if kind == 8:  # (its index only)
+                    continue
+            else:  # a text: printable bytes up to the field's end
+                separator = 0
+                while pos < end:
+                    separator = byte_classes[data[pos]]
+                    if separator != 1:
+                        break
+                    pos += 1
+                size = pos - first
+                if pos < end:
+                    if separator != ending:
+                        return -1
+                    pos += 1
+                elif field != fields - 1:
                     return -1
-                pos += 1
-            elif field != fields - 1:
-                return -1
-            if kind == 0:
-                continue
-            if kind <= 4 or kind == 8:  # a text (a word's, for `CODE`)
+                if kind == 0:
+                    continue
                 if size == 0 and kind == 1:
                     return -1
                 if kind == 3:
                     valid[field, row] = size > 0
-                if kind == 4 or kind == 8:
-                    found = -1
-                    for w in range(first_word[field], first_word[field] + word_count[field]):
-                        if word_lengths[w] == size:
-                            same = True
-                            for k in range(size):
-                                if words[w, k] != data[first + k]:
-                                    same = False
-                                    break
-                            if same:
-                                found = w - first_word[field]
-                                break
-                    if found < 0:
-                        return -1
-                    codes[field, row] = found
-                    if kind == 8:
-                        continue
-                # The view as two 64-bit words (little-endian): the length, then the text
-                # (at most 12 bytes) or its first 4 bytes, its buffer and its place there.
-                low = np.uint64(size)
-                high = np.uint64(0)
-                for k in range(min(size, 4)):
-                    low |= np.uint64(data[first + k]) << np.uint64(32 + 8 * k)
-                if size <= _INLINE:
-                    for k in range(4, size):
-                        high |= np.uint64(data[first + k]) << np.uint64(8 * (k - 4))
-                else:
-                    if long_used + size > _LONG_BYTES:  # beyond what a view's offset holds
-                        return -1
-                    high = np.uint64(buffer_index) | (np.uint64(long_used) << np.uint64(32))
-                    long[long_used : long_used + size] = data[first : first + size]
-                    long_used += size
-                views[slot[field], row, 0] = low
-                views[slot[field], row, 1] = high
-                if field == keyed:
-                    key = _national_key(data, first, size)
-                    valid[fields, row] = key >= 0
-                    integers[key_slot, row] = max(key, 0)
-                continue
-            if kind == 7:
-                instant = _start_us(data, first, size)
-                if instant == _NOT_A_START or instant < low_us or instant >= high_us:
+            # The view as two 64-bit words (little-endian): the length, then the text (at
+            # most 12 bytes) or its first 4 bytes, its buffer and its place there.
+            low = np.uint64(size)
+            high = np.uint64(0)
+            for k in range(min(size, 4)):
+                low |= np.uint64(data[first + k]) << np.uint64(32 + 8 * k)
+            if size <= _INLINE:
+                for k in range(4, size):
+                    high |= np.uint64(data[first + k]) << np.uint64(8 * (k - 4))
+            else:
+                if long_used + size > _LONG_BYTES:  # beyond what a view's offset holds
                     return -1
-                integers[slot[field], row] = instant
-                continue
-            # an integer
-            if kind == 6:
-                valid[field, row] = size > 0
-            if size == 0:
-                if kind == 5:
-                    return -1
-                integers[slot[field], row] = 0
-                continue
-            if size > 18:
-                return -1
-            value = 0
-            for k in range(size):
-                digit = data[first + k] - 48
-                if digit < 0 or digit > 9:
-                    return -1
-                value = value * 10 + digit
-            integers[slot[field], row] = value
+                high = np.uint64(buffer_index) | (np.uint64(long_used) << np.uint64(32))
+                long[long_used : long_used + size] = data[first : first + size]
+                long_used += size
+            views[slot[field], row, 0] = low
+            views[slot[field], row, 1] = high
+            if field == keyed:
+                key = _national_key(data, first, size)
+                valid[fields, row] = key >= 0
+                integers[key_slot, row] = max(key, 0)
         row += 1
     return row - first_row
 
