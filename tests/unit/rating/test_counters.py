@@ -212,7 +212,7 @@ def test_the_passes_loaded_before_a_run_are_the_ones_it_runs() -> None:
     version of a pass from the cache at its first slice."""
     passes = [counters._bill, counters._use_time, counters._first_calls, counters._paris_days]
     passes += [counters._count_mobile, counters._starts_of_groups, counters._pack_start_keys]
-    passes.append(counters._start_positions)
+    passes += [counters._start_positions, counters._national_class_rows, counters._number_keys]
     domain_compiled._compiled.cache_clear()
     try:
         load_compiled()

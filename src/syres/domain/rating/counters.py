@@ -161,6 +161,19 @@ def load_compiled() -> None:
         line=first, period_key=one, start_us=one, periods=[0], low_us=0, seconds_bits=1, row_bits=1
     )
     start_positions(one if keys is None else keys, seconds_bits=1, row_bits=1, months=1)
+    rows = national_class_rows(
+        one, row_of_prefix=first, divisor=1, lowest=0, highest=0, invalid_row=0
+    )
+    number_keys(
+        rows=rows,
+        classified=yes,
+        national=one,
+        is_national=yes,
+        national_base=one,
+        national_base_known=yes,
+        other_key=one,
+        other_key_known=yes,
+    )
     count_mobile_records(MobileRecords(first, first, one, one, yes, one, one, one, 0, 0, 0, 0))
 
 
@@ -702,3 +715,94 @@ def _start_positions(
             tied[k] = True
             tied[k - 1] = True
         previous_packed = packed
+
+
+def national_class_rows(
+    keys: npt.NDArray[np.generic],
+    *,
+    row_of_prefix: npt.NDArray[np.generic],
+    divisor: int,
+    lowest: int,
+    highest: int,
+    invalid_row: int,
+) -> npt.NDArray[np.uint32]:
+    """Per national key, its prefix's row (`row_of_prefix[key // divisor]`), or `invalid_row`
+    for an integer outside [`lowest`, `highest`] (no national key)."""
+    rows = np.empty(len(keys), dtype=np.uint32)
+    compiled(_national_class_rows)(
+        _read_only(keys, np.int64),
+        _read_only(row_of_prefix, np.uint32),
+        divisor,
+        lowest,
+        highest,
+        invalid_row,
+        rows,
+    )
+    return rows
+
+
+def _national_class_rows(
+    keys: Ints,
+    row_of_prefix: npt.NDArray[np.uint32],
+    divisor: int,
+    lowest: int,
+    highest: int,
+    invalid_row: int,
+    rows: npt.NDArray[np.uint32],
+) -> None:
+    for i in range(len(keys)):
+        key = keys[i]
+        rows[i] = row_of_prefix[key // divisor] if lowest <= key <= highest else invalid_row
+
+
+def number_keys(
+    *,
+    rows: npt.NDArray[np.generic],
+    classified: Flags,
+    national: npt.NDArray[np.generic],
+    is_national: Flags,
+    national_base: Ints,
+    national_base_known: Flags,
+    other_key: Ints,
+    other_key_known: Flags,
+) -> tuple[Ints, Flags]:
+    """Per record, its callee's distinct-number key and whether it has one: for a national
+    number (`is_national`), its row's base plus the number; for another, its row's key; none
+    for a record whose callee has no row (`classified` false). The bases and keys are per row
+    of the classes."""
+    keys, known = np.empty(len(rows), dtype=np.int64), np.empty(len(rows), dtype=np.bool_)
+    compiled(_number_keys)(
+        _read_only(rows, np.uint32),
+        _read_only(classified, np.bool_),
+        _read_only(national, np.int64),
+        _read_only(is_national, np.bool_),
+        _read_only(national_base, np.int64),
+        _read_only(national_base_known, np.bool_),
+        _read_only(other_key, np.int64),
+        _read_only(other_key_known, np.bool_),
+        keys,
+        known,
+    )
+    return keys, known
+
+
+def _number_keys(
+    rows: npt.NDArray[np.uint32],
+    classified: Flags,
+    national: Ints,
+    is_national: Flags,
+    national_base: Ints,
+    national_base_known: Flags,
+    other_key: Ints,
+    other_key_known: Flags,
+    keys: Ints,
+    known: Flags,
+) -> None:
+    for i in range(len(rows)):
+        row = rows[i] if classified[i] else 0
+        if is_national[i]:
+            keys[i] = national_base[row] + national[i]
+            known[i] = classified[i] and national_base_known[row]
+        else:
+            keys[i] = other_key[row]
+            known[i] = classified[i] and other_key_known[row]

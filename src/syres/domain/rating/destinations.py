@@ -31,13 +31,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
+import numpy as np
+import numpy.typing as npt
 import phonenumbers
 import polars as pl
+import pyarrow as pa  # type: ignore[import-untyped]
 from phonenumbers import PhoneMetadata
 
 from syres.domain.money import decimal_to_micro_eur
+from syres.domain.rating.counters import national_class_rows
 from syres.domain.terms import Rating, Terms
 
 # SPEC R-DEST-3: NANP numbers cannot be told fixed from mobile; every US/CA number is included.
@@ -332,21 +336,32 @@ class NationalPrefixTable:
 
     def rows_of(self, keys: pl.Series) -> pl.Series:
         """The row of `classes` of each national key: null for a null key, `invalid_row` for
-        an integer that is no national key (not nine digits)."""
-        prefixes = keys.clip(NATIONAL_KEY_SPAN // 10, NATIONAL_KEY_SPAN - 1) // 10 ** (
-            _NATIONAL_DIGITS - self.digits
+        an integer that is no national key (not nine digits); one compiled pass."""
+        ints = keys.cast(pl.Int64)
+        rows = national_class_rows(
+            ints.fill_null(0).to_numpy(),
+            # (Its nulls are the prefixes of no national key: those starting with 0.)
+            row_of_prefix=self.row_of_prefix.fill_null(self.invalid_row).to_numpy(),
+            divisor=10 ** (_NATIONAL_DIGITS - self.digits),
+            lowest=NATIONAL_KEY_SPAN // 10,
+            highest=NATIONAL_KEY_SPAN - 1,
+            invalid_row=self.invalid_row,
         )
-        key = pl.col("key")
-        return (
-            pl.DataFrame({"key": keys})
-            .select(
-                class_row=pl.when(is_national_key(key))
-                .then(self.row_of_prefix.gather(prefixes))
-                .when(key.is_not_null())
-                .then(pl.lit(self.invalid_row, dtype=pl.UInt32))
-            )
-            .to_series()
-        )
+        return series_with_validity("class_row", rows, ints.is_not_null().to_numpy())
+
+
+def series_with_validity(
+    name: str, values: npt.NDArray[np.generic], valid: npt.NDArray[np.bool_]
+) -> pl.Series:
+    """`values` (integers) as a Polars column, null where not `valid`, without a copy."""
+    if valid.all():
+        return pl.Series(name, values)
+    array = pa.Array.from_buffers(
+        pa.from_numpy_dtype(values.dtype),
+        len(values),
+        [pa.py_buffer(np.packbits(valid, bitorder="little")), pa.py_buffer(values)],
+    )
+    return cast(pl.Series, pl.from_arrow(array)).alias(name)
 
 
 # A prefix table larger than this (digits) would mean a plan read far past what any does.

@@ -46,6 +46,7 @@ from syres.domain.rating.counters import (
     TrunkCalls,
     count_mobile_records,
     count_trunk_calls,
+    number_keys,
     packed_start_keys,
     paris_months_and_business_days,
     start_positions,
@@ -61,6 +62,7 @@ from syres.domain.rating.destinations import (
     is_national_key,
     national_number_key,
     national_prefix_table,
+    series_with_validity,
 )
 from syres.domain.rating.mcc import MCC_COUNTRY
 from syres.domain.terms import SIP_PLATFORMS, Platform, Terms
@@ -451,13 +453,21 @@ def _with_class(
         class_idx = class_idx.scatter(
             missing.arg_true(), texts.replace_strict(others, ranks, default=None)
         )
-    code = classes.get_column("code").gather(class_idx)
-    number_key = (
-        pl.when(national.is_not_null())
-        .then(code * NATIONAL_KEY_SPAN + national)
-        .otherwise(classes.get_column("number_key").gather(class_idx))
+    code = classes.get_column("code").cast(pl.Int64)
+    other = classes.get_column("number_key").cast(pl.Int64)
+    keys, known = number_keys(
+        rows=class_idx.fill_null(0).to_numpy(),
+        classified=class_idx.is_not_null().to_numpy(),
+        national=national.fill_null(0).to_numpy(),
+        is_national=national.is_not_null().to_numpy(),
+        national_base=(code.fill_null(0) * NATIONAL_KEY_SPAN).to_numpy(),
+        national_base_known=code.is_not_null().to_numpy(),
+        other_key=other.fill_null(0).to_numpy(),
+        other_key_known=other.is_not_null().to_numpy(),
     )
-    frame = records.with_columns(class_idx=class_idx).with_columns(number_key=number_key)
+    frame = records.with_columns(
+        class_idx=class_idx, number_key=series_with_validity("number_key", keys, known)
+    )
     if "kind" in records.columns:  # data sessions call no number (`_classified_callees`)
         classified = pl.col("kind") != "data"
         frame = frame.with_columns(
