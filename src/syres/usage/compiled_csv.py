@@ -82,12 +82,23 @@ class PlainColumns:
     codes: dict[str, npt.NDArray[np.int8]]  # WORD and CODE fields: the index of the word
     height: int
     layout: PlainFormat
+    views: npt.NDArray[np.uint64]  # (text, row, 2): the texts' string views, as written
 
     def categorical(self, name: str) -> pl.Series:
-        """The `WORD` or `CODE` field `name` as a categorical column, by the index of each
-        row's word (a cast of its texts would hash every one of them)."""
-        words = pl.Series(name, self.layout.words[name]).cast(pl.Categorical)
-        return words.gather(pl.Series(self.codes[name], dtype=pl.UInt32))
+        """The `WORD` or `CODE` field `name` as a categorical column: an Arrow dictionary of
+        its words, indexed by each row's (a cast of its texts would hash every one of them,
+        a gather of the words by index takes twice as long)."""
+        words = pa.array(self.layout.words[name], pa.large_string())
+        return cast(
+            pl.Series, pl.from_arrow(pa.DictionaryArray.from_arrays(self.codes[name], words))
+        ).alias(name)
+
+    def is_empty(self, name: str) -> npt.NDArray[np.bool_]:
+        """Per row, whether the text field `name` is empty (or null): its view's length, read
+        where the pass wrote it."""
+        index = self.layout.names(*_TEXT_FIELDS).index(name)
+        lengths: npt.NDArray[np.uint64] = self.views[index, :, 0] & np.uint64(0xFFFFFFFF)
+        return np.equal(lengths, 0)
 
     def is_word(self, name: str, word: str) -> npt.NDArray[np.bool_]:
         """Per row, whether the `WORD` or `CODE` field `name` is `word`."""
@@ -301,6 +312,7 @@ def _columns(
         codes={name: out.codes[field_of[name]] for name in layout.names(*_WORD_FIELDS)},
         height=height,
         layout=layout,
+        views=out.views,
     )
 
 

@@ -683,7 +683,7 @@ def _compiled_voice(path: Path) -> pl.DataFrame | None:
         return None
     texts, integers = read.texts, read.integers
     outgoing = read.is_word("direction", "out")
-    if (outgoing & (texts["callee"].str.len_bytes() == 0).to_numpy()).any():
+    if (outgoing & read.is_empty("callee")).any():
         return None  # an outgoing call without a callee: rejected, with its reason
     frame = pl.DataFrame(
         {
