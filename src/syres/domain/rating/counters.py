@@ -160,7 +160,8 @@ def load_compiled() -> None:
     keys = packed_start_keys(
         line=first, period_key=one, start_us=one, periods=[0], low_us=0, seconds_bits=1, row_bits=1
     )
-    start_positions(one if keys is None else keys, seconds_bits=1, row_bits=1, months=1)
+    if keys is not None:  # (a start of 0 µs is to the second: always)
+        start_positions(keys, seconds_bits=1, row_bits=1, months=1)
     rows = national_class_rows(
         one, row_of_prefix=first, divisor=1, lowest=0, highest=0, invalid_row=0
     )

@@ -323,8 +323,9 @@ class NationalPrefixTable:
     dozen regular expressions."""
 
     digits: int
-    # Per prefix of `digits` digits (the index): its row of `classes`.
-    row_of_prefix: pl.Series
+    # Per prefix of `digits` digits (the index): its row of `classes` (`invalid_row` for the
+    # prefixes of no national key, those starting with 0).
+    row_of_prefix: npt.NDArray[np.uint32]
     # destination_class, region, code (the calling code: +33, or +590… overseas; null when
     # the number is invalid).
     classes: pl.DataFrame
@@ -340,8 +341,7 @@ class NationalPrefixTable:
         ints = keys.cast(pl.Int64)
         rows = national_class_rows(
             ints.fill_null(0).to_numpy(),
-            # (Its nulls are the prefixes of no national key: those starting with 0.)
-            row_of_prefix=self.row_of_prefix.fill_null(self.invalid_row).to_numpy(),
+            row_of_prefix=self.row_of_prefix,
             divisor=10 ** (_NATIONAL_DIGITS - self.digits),
             lowest=NATIONAL_KEY_SPAN // 10,
             highest=NATIONAL_KEY_SPAN - 1,
@@ -426,18 +426,17 @@ def _national_prefix_table(rating: Rating) -> NationalPrefixTable:
         nulls_equal=True,
         maintain_order="left",
     )
+    invalid_row = int(
+        classes.with_row_index("row")
+        .filter(pl.col("destination_class") == DestinationClass.INVALID.value)
+        .get_column("row")[0]
+    )
     # Indexed by the prefix itself (the first `first` entries: no number starts with 0).
-    row_of_prefix = pl.concat(
-        [pl.repeat(None, first, dtype=pl.UInt32, eager=True), rows.get_column("row")]
-    )
-    invalid_row = classes.with_row_index("row").filter(
-        pl.col("destination_class") == DestinationClass.INVALID.value
-    )
+    row_of_prefix = np.full(10 * first, invalid_row, dtype=np.uint32)
+    row_of_prefix[first:] = rows.get_column("row").to_numpy()
+    row_of_prefix.flags.writeable = False  # (shared by every run of the process)
     return NationalPrefixTable(
-        digits=digits,
-        row_of_prefix=row_of_prefix,
-        classes=classes,
-        invalid_row=int(invalid_row.get_column("row")[0]),
+        digits=digits, row_of_prefix=row_of_prefix, classes=classes, invalid_row=invalid_row
     )
 
 

@@ -683,20 +683,7 @@ def _start_order_packed(frame: pl.DataFrame, *, periods: list[int]) -> pl.DataFr
     rows, groups, lines, tied = start_positions(
         keys, seconds_bits=seconds_bits, row_bits=row_bits, months=months
     )
-    if tied.any():
-        # Ties (same line, same second) are few: only they are ordered by record id, in place.
-        positions = np.flatnonzero(tied)
-        ordered = (
-            pl.DataFrame(
-                {
-                    "packed": keys[positions] >> row_bits,
-                    "_idx": rows[positions],
-                }
-            )
-            .with_columns(record_id=frame.get_column("record_id").gather(rows[positions]))
-            .sort("packed", "record_id")
-        )
-        rows[positions] = ordered.get_column("_idx").to_numpy()
+    _ties_by_record_id(rows, keys >> row_bits, tied=tied, record_ids=frame.get_column("record_id"))
     return pl.DataFrame(
         [
             pl.Series("_idx", rows, dtype=pl.UInt32),
@@ -707,7 +694,8 @@ def _start_order_packed(frame: pl.DataFrame, *, periods: list[int]) -> pl.DataFr
 
 
 def _sorted(narrow: pl.DataFrame, *, record_ids: pl.Series) -> pl.DataFrame:
-    """`narrow` (`_idx`, `group`, `start_us`) sorted by group, start, then record id.
+    """`narrow` (`_idx`, `group`, `start_us`) sorted by group, start, then record id, where
+    `_start_order_packed` cannot (starts not to the second, or keys too wide for it).
 
     Group and start are packed into one 64-bit key when they fit (they do for any real
     month), so that the sort compares one integer instead of three columns.
@@ -720,39 +708,40 @@ def _sorted(narrow: pl.DataFrame, *, record_ids: pl.Series) -> pl.DataFrame:
         return narrow.with_columns(rid_rank=record_ids.rank("ordinal")).sort(
             "group", "start_us", "rid_rank"
         )
-    row_bits = max(narrow.height - 1, 1).bit_length()
-    seconds_bits = ((int(starts.max()) - low) // 1_000_000).bit_length() + 1  # type: ignore[arg-type]
-    if seconds_bits + group_bits + row_bits <= 62 and ((starts % 1_000_000) == 0).all():
-        # Starts to the second, as CDRs are: one key holds the row number too, and sorting
-        # bare integers is about three times cheaper than sorting a frame by a column.
-        rows, seconds = 1 << row_bits, 1 << seconds_bits
-        keys = narrow.select(
-            (pl.col("group") * seconds + (pl.col("start_us") - low) // 1_000_000) * rows
-            + pl.col("_idx").cast(pl.Int64)
-        ).to_series()
-        keys = pl.Series(_sorted_integers(keys))
-        narrow = pl.select(
-            _idx=(keys % rows).cast(pl.UInt32), group=keys // (rows * seconds), packed=keys // rows
-        )
-    else:
-        narrow = narrow.with_columns(
-            packed=pl.col("group") * (1 << span_bits) + (pl.col("start_us") - low)
-        ).sort("packed")
-    # Ties (same line, same start) are few: only they are ordered by call id, in place.
-    packed = pl.col("packed")
-    tied = narrow.with_row_index("_pos").filter(
-        (packed == packed.shift(1)) | (packed == packed.shift(-1))
-    )
-    if tied.height:
-        ordered = tied.with_columns(record_id=record_ids.gather(tied.get_column("_idx"))).sort(
-            "packed", "record_id"
-        )
-        narrow = narrow.with_columns(
-            _idx=narrow.get_column("_idx").scatter(
-                tied.get_column("_pos"), ordered.get_column("_idx")
-            )
-        )
-    return narrow
+    narrow = narrow.with_columns(
+        packed=pl.col("group") * (1 << span_bits) + (pl.col("start_us") - low)
+    ).sort("packed")
+    packed = narrow.get_column("packed").to_numpy()
+    same = packed[1:] == packed[:-1]
+    tied = np.zeros(len(packed), dtype=np.bool_)
+    tied[1:] |= same
+    tied[:-1] |= same
+    rows = narrow.get_column("_idx").to_numpy().copy()
+    _ties_by_record_id(rows, packed, tied=tied, record_ids=record_ids)
+    return narrow.with_columns(_idx=pl.Series(rows, dtype=pl.UInt32))
+
+
+def _ties_by_record_id(
+    rows: npt.NDArray[np.uint32],
+    packed: npt.NDArray[np.int64],
+    *,
+    tied: npt.NDArray[np.bool_],
+    record_ids: pl.Series,
+) -> None:
+    """`rows` (frame rows in start order, by their `packed` line-month and start) with each
+    run of ties (`tied`: same line-month and start as a neighbour) put in record-id order, in
+    place (SPEC §5.2). Ties are few: only they are looked at."""
+    if not tied.any():
+        return
+    positions = np.flatnonzero(tied)
+    ordered = pl.DataFrame(
+        {
+            "packed": packed[positions],
+            "_idx": rows[positions],
+            "record_id": record_ids.gather(rows[positions]),
+        }
+    ).sort("packed", "record_id")
+    rows[positions] = ordered.get_column("_idx").to_numpy()
 
 
 def _sorted_integers(values: pl.Series) -> npt.NDArray[np.integer]:
