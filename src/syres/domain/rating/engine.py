@@ -683,7 +683,11 @@ def _start_order_packed(frame: pl.DataFrame, *, periods: list[int]) -> pl.DataFr
     rows, groups, lines, tied = start_positions(
         keys, seconds_bits=seconds_bits, row_bits=row_bits, months=months
     )
-    _ties_by_record_id(rows, keys >> row_bits, tied=tied, record_ids=frame.get_column("record_id"))
+    if tied.any():  # (the line-months and starts, shifted out of the keys, only for ties)
+        _ties_by_record_id(
+            rows, keys >> row_bits, tied=tied, record_ids=frame.get_column("record_id")
+        )
+
     return pl.DataFrame(
         [
             pl.Series("_idx", rows, dtype=pl.UInt32),
