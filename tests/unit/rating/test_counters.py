@@ -24,6 +24,8 @@ from syres.domain.rating.counters import (
     load_compiled,
     packed_start_keys,
     paris_months_and_business_days,
+    repeated_hashes,
+    sorted_by_bits,
     start_positions,
 )
 
@@ -213,6 +215,7 @@ def test_the_passes_loaded_before_a_run_are_the_ones_it_runs() -> None:
     passes = [counters._bill, counters._use_time, counters._first_calls, counters._paris_days]
     passes += [counters._count_mobile, counters._starts_of_groups, counters._pack_start_keys]
     passes += [counters._start_positions, counters._national_class_rows, counters._number_keys]
+    passes += [counters._radix_sorted, counters._prefix_keys, counters._mark_repeated]
     domain_compiled._compiled.cache_clear()
     try:
         load_compiled()
@@ -254,6 +257,8 @@ def test_the_passes_loaded_before_a_run_are_the_ones_it_runs() -> None:
             )  # fmt: skip
             assert keys is not None
             start_positions(given(np.sort(keys)), seconds_bits=3, row_bits=2, months=3)
+            sorted_by_bits(given(keys), low_bit=2, high_bit=8)
+            repeated_hashes(given(np.array([7, 3, 7], dtype=np.uint64)))
         assert {f.__name__: len(domain_compiled.compiled(f).signatures) for f in passes} == {  # type: ignore[attr-defined]
             f.__name__: 1 for f in passes
         }
@@ -348,3 +353,47 @@ def test_the_compiled_mobile_pass_reads_r_mob_1_to_3_as_a_plain_loop_does(
     counters = count_mobile_records(records)
     for name, values in _mobile_reference(records).items():
         assert getattr(counters, name).astype(np.int64).tolist() == values, name
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.integers(0, 2**62 - 1), max_size=300),
+    st.integers(0, 61),
+    st.integers(0, 62),
+)
+def test_the_radix_sort_orders_by_the_bits_asked_and_keeps_ties_in_order(
+    keys: list[int], low_bit: int, high_bit: int
+) -> None:
+    """SPEC §5.2's start order rests on it: keys (below 2 ** `high_bit`) by their bits from
+    `low_bit` up, ties (equal there) in the order they came in, as Python's stable sort puts
+    them."""
+    high_bit = max(high_bit, low_bit)
+    keys = [key % (1 << high_bit) for key in keys]
+    expected = sorted(keys, key=lambda key: key >> low_bit)
+    got = sorted_by_bits(np.array(keys, dtype=np.int64), low_bit=low_bit, high_bit=high_bit)
+    assert got.tolist() == expected
+
+
+def test_the_radix_sort_of_start_keys_is_a_full_sort() -> None:
+    """Keys made in row order with the row in their low bits: sorting the bits above the row
+    gives NumPy's full sort (ties by row), on a million keys (every digit pass used)."""
+    rng = np.random.default_rng(5)
+    rows = np.arange(1_000_000, dtype=np.int64)
+    keys = (rng.integers(0, 2**40, len(rows)) << 20) | rows
+    keys[::7] = keys[::7] & ~((1 << 60) - (1 << 20)) | rows[::7]  # many ties on the high bits
+    assert np.array_equal(sorted_by_bits(keys, low_bit=20, high_bit=62), np.sort(keys))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 5, 2**63]), max_size=200))
+def test_every_repeated_hash_is_a_candidate(hashes: list[int]) -> None:
+    """The check of records read twice (SPEC §12: rejected as "doublon"): a hash that repeats always
+    marks its rows; a row whose hash is unique is marked only if its high bits repeat."""
+    got = repeated_hashes(np.array(hashes, dtype=np.uint64)).tolist()
+    row_bits = max(len(hashes) - 1, 1).bit_length()
+    drop = 64 - (62 - row_bits)
+    for row, value in enumerate(hashes):
+        if hashes.count(value) > 1:
+            assert got[row]
+        elif got[row]:
+            assert [h >> drop for h in hashes].count(value >> drop) > 1
