@@ -391,7 +391,7 @@ def test_every_repeated_hash_is_a_candidate(hashes: list[int]) -> None:
     marks its rows; a row whose hash is unique is marked only if its high bits repeat."""
     got = repeated_hashes(np.array(hashes, dtype=np.uint64)).tolist()
     row_bits = max(len(hashes) - 1, 1).bit_length()
-    drop = 64 - (62 - row_bits)
+    drop = 64 - min(62 - row_bits, counters.REPEATED_HASH_BITS)
     for row, value in enumerate(hashes):
         if hashes.count(value) > 1:
             assert got[row]

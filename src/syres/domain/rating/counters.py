@@ -726,17 +726,21 @@ def _radix_sorted(keys: Ints, low_bit: int, passes: int, digit_bits: int) -> Int
     return source
 
 
+REPEATED_HASH_BITS = 30
+
+
 def repeated_hashes(hashes: npt.NDArray[np.generic]) -> Flags:
     """Whether each 64-bit hash is another row's too: candidates for an exact comparison.
 
-    A row whose hash repeats is always one; a few more may be (the hashes are compared on
-    their high bits, as many as fit beside the row's number in a key: 42 for a million)."""
+    A row whose hash repeats is always one; a few more may be: the hashes are compared on
+    their high `REPEATED_HASH_BITS` bits (three passes of the sort), about a thousand rows of
+    a million unique ones, which the exact comparison then clears."""
     n = len(hashes)
     row_bits = max(n - 1, 1).bit_length()
-    prefix_bits = 62 - row_bits
+    prefix_bits = min(62 - row_bits, REPEATED_HASH_BITS)
     keys = np.empty(n, dtype=np.int64)
     compiled(_prefix_keys)(_read_only(hashes, np.uint64), 64 - prefix_bits, row_bits, keys)
-    ordered = sorted_by_bits(keys, low_bit=row_bits, high_bit=62)
+    ordered = sorted_by_bits(keys, low_bit=row_bits, high_bit=row_bits + prefix_bits)
     repeated = np.zeros(n, dtype=np.bool_)
     compiled(_mark_repeated)(_read_only(ordered, np.int64), row_bits, repeated)
     return repeated
