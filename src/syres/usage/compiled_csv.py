@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from itertools import pairwise
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -35,7 +35,8 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from syres.domain.compiled import compiled
 from syres.domain.rating import NATIONAL_KEY
-from syres.usage.importers import MOBILE_HEADER, VOICE_HEADER
+from syres.usage.formats import MOBILE_HEADER, VOICE_HEADER
+from syres.usage.reserve import MemoryReserve
 
 
 class Field(IntEnum):
@@ -144,23 +145,33 @@ _INTEGER_FIELDS = (Field.INTEGER, Field.INTEGER_OR_NULL, Field.START)
 
 
 def read_plain_columns(
-    path: Path, layout: PlainFormat, *, starts_from_us: int, starts_until_us: int
+    path: Path,
+    layout: PlainFormat,
+    *,
+    starts_from_us: int,
+    starts_until_us: int,
+    reserve: MemoryReserve | None = None,
 ) -> PlainColumns | None:
     """The columns of a plain file in `layout`, or `None` when a byte of it is outside the
     grammar (the caller then reads it its general way). Starts must lie in
-    [`starts_from_us`, `starts_until_us`) (epoch microseconds)."""
+    [`starts_from_us`, `starts_until_us`) (epoch microseconds). The texts' views and the
+    integers (every row writes them) are taken from `reserve` while it has room."""
     with path.open("rb") as handle:
         if path.stat().st_size == 0:
             return None
         # Unmapped once no array refers to it (none does once the columns are made).
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     return _read_mapped(
-        np.frombuffer(mapped, dtype=np.uint8), layout, starts_from_us, starts_until_us
+        np.frombuffer(mapped, dtype=np.uint8), layout, starts_from_us, starts_until_us, reserve
     )
 
 
 def _read_mapped(
-    data: npt.NDArray[np.uint8], layout: PlainFormat, low_us: int, high_us: int
+    data: npt.NDArray[np.uint8],
+    layout: PlainFormat,
+    low_us: int,
+    high_us: int,
+    reserve: MemoryReserve | None = None,
 ) -> PlainColumns | None:
     header = (",".join(layout.header) + "\n").encode()
     if bytes(data[: len(header)]) != header:
@@ -184,9 +195,9 @@ def _read_mapped(
         counts = list(pool.map(lambda part: _count_rows(data, eight_bytes, *part), parts))
         height = sum(counts)
         out = _Output(
-            views=np.empty((len(texts), height, 2), dtype=np.uint64),
+            views=_empty((len(texts), height, 2), np.uint64, reserve),
             longs=[np.empty(max(end - begin, 1), dtype=np.uint8) for begin, end in parts],
-            integers=np.empty((len(integers), height), dtype=np.int64),
+            integers=_empty((len(integers), height), np.int64, reserve),
             # One row per field, then one for the national key.
             valid=np.empty((len(layout.fields) + 1, height), dtype=np.bool_),
             codes=np.empty((len(layout.fields), height), dtype=np.int8),
@@ -206,6 +217,17 @@ def _read_mapped(
         if not all(pool.map(read_part, range(len(parts)))):
             return None
     return _columns(out, layout, texts=texts, integers=integers, height=height)
+
+
+def _empty(
+    shape: tuple[int, ...], dtype: type[np.generic], reserve: MemoryReserve | None
+) -> npt.NDArray[Any]:
+    """`np.empty(shape, dtype)`, in `reserve` when it has room."""
+    count = int(np.prod(shape))
+    piece = reserve.take(count * np.dtype(dtype).itemsize) if reserve is not None else None
+    if piece is None:
+        return np.empty(shape, dtype=dtype)
+    return np.frombuffer(piece, dtype=dtype, count=count).reshape(shape)
 
 
 @dataclass

@@ -38,31 +38,12 @@ from syres.domain.rating import (
     national_number_key,
 )
 from syres.domain.terms import SIP_PLATFORMS
+from syres.usage.formats import MOBILE_HEADER, VOICE_HEADER
 
 if TYPE_CHECKING:
     from syres.usage.compiled_csv import PlainColumns
+    from syres.usage.reserve import MemoryReserve
 
-VOICE_HEADER = (
-    "call_id",
-    "line",
-    "start",
-    "duration_s",
-    "caller",
-    "callee",
-    "direction",
-    "forwarded",
-)
-MOBILE_HEADER = (
-    "record_id",
-    "line",
-    "start",
-    "kind",
-    "callee",
-    "duration_s",
-    "bytes",
-    "mcc",
-    "forwarded",
-)
 LINES_HEADER = ("line", "platform", "channels")
 ASTERISK_BASE = (
     "accountcode",
@@ -166,8 +147,14 @@ def detect_format(path: Path) -> str:
     )
 
 
-def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False) -> ImportedUsage:
-    """Read every file; the frames follow the engine's schemas, rejects carry file and line."""
+def read_usage_files(
+    paths: Sequence[Path],
+    *,
+    asterisk_local_time: bool = False,
+    reserve: MemoryReserve | None = None,
+) -> ImportedUsage:
+    """Read every file; the frames follow the engine's schemas, rejects carry file and line.
+    The compiled reader takes its columns from `reserve` while it lasts."""
     voices: list[pl.DataFrame] = []
     mobiles: list[pl.DataFrame] = []
     rejected: list[pl.DataFrame] = []
@@ -179,10 +166,10 @@ def read_usage_files(paths: Sequence[Path], *, asterisk_local_time: bool = False
             files.append((str(path), kind, 0))
             continue
         if kind == "voice":
-            ok, bad = _read_voice(path)
+            ok, bad = _read_voice(path, reserve=reserve)
             voices.append(ok)
         elif kind == "mobile":
-            ok, bad = _read_mobile(path)
+            ok, bad = _read_mobile(path, reserve=reserve)
             mobiles.append(ok)
         else:
             ok, bad, not_calls = _read_asterisk(path, local_time=asterisk_local_time)
@@ -489,8 +476,10 @@ def _flag(column: str, *, empty_means_no: bool, plain: bool, canonical: set[str]
     return pl.when(text.is_in(_YES)).then(True).when(text.is_in(no)).then(False)
 
 
-def _read_voice(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    compiled = _compiled_voice(path)
+def _read_voice(
+    path: Path, *, reserve: MemoryReserve | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    compiled = _compiled_voice(path, reserve=reserve)
     if compiled is not None:
         return compiled, pl.DataFrame(schema=REJECTED_SCHEMA)
     plain = _read_plain(path, VOICE_HEADER, integers=_VOICE_INTEGERS)
@@ -612,8 +601,10 @@ def _parse_voice(
     return ok.select([pl.col(n).cast(t) for n, t in VOICE_SCHEMA.items()]), bad
 
 
-def _read_mobile(path: Path) -> tuple[pl.DataFrame, pl.DataFrame]:
-    compiled = _compiled_mobile(path)
+def _read_mobile(
+    path: Path, *, reserve: MemoryReserve | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    compiled = _compiled_mobile(path, reserve=reserve)
     if compiled is not None:
         return compiled, pl.DataFrame(schema=REJECTED_SCHEMA)
     plain = _read_plain(path, MOBILE_HEADER, integers=_MOBILE_INTEGERS)
@@ -663,7 +654,9 @@ def _parse_mobile(
     return ok.select([pl.col(n).cast(t) for n, t in MOBILE_SCHEMA.items()]), bad
 
 
-def _compiled_columns(path: Path, layout: str) -> PlainColumns | None:
+def _compiled_columns(
+    path: Path, layout: str, *, reserve: MemoryReserve | None
+) -> PlainColumns | None:
     """The columns of a plain file by the compiled reader (`syres.usage.compiled_csv`),
     imported here: Numba takes a fifth of a second to load, which only a file to read needs."""
     from syres.usage import compiled_csv
@@ -671,14 +664,14 @@ def _compiled_columns(path: Path, layout: str) -> PlainColumns | None:
     low, high = _start_bounds_us()
     formats = {"voice": compiled_csv.VOICE, "mobile": compiled_csv.MOBILE}
     return compiled_csv.read_plain_columns(
-        path, formats[layout], starts_from_us=low, starts_until_us=high
+        path, formats[layout], starts_from_us=low, starts_until_us=high, reserve=reserve
     )
 
 
-def _compiled_voice(path: Path) -> pl.DataFrame | None:
+def _compiled_voice(path: Path, *, reserve: MemoryReserve | None = None) -> pl.DataFrame | None:
     """A plain voice file read by the compiled reader: the frame `_parse_voice` would give, with
     no rejected record; `None` when the file or a record is outside its grammar."""
-    read = _compiled_columns(path, "voice")
+    read = _compiled_columns(path, "voice", reserve=reserve)
     if read is None:
         return None
     texts, integers = read.texts, read.integers
@@ -700,9 +693,9 @@ def _compiled_voice(path: Path) -> pl.DataFrame | None:
     return _compiled_frame(frame, path=path, schema=VOICE_SCHEMA)
 
 
-def _compiled_mobile(path: Path) -> pl.DataFrame | None:
+def _compiled_mobile(path: Path, *, reserve: MemoryReserve | None = None) -> pl.DataFrame | None:
     """A plain mobile file read by the compiled reader (see `_compiled_voice`)."""
-    read = _compiled_columns(path, "mobile")
+    read = _compiled_columns(path, "mobile", reserve=reserve)
     if read is None:
         return None
     texts, integers = read.texts, read.integers

@@ -39,6 +39,7 @@ from syres.domain.rating import (
 )
 from syres.domain.terms import Terms
 from syres.usage.importers import ImportedUsage, read_lines_file, read_usage_files
+from syres.usage.reserve import MemoryReserve
 
 RATED_FILE = "rated.parquet"
 SUMMARY_FILE = "summary.csv"
@@ -94,8 +95,11 @@ def rate_files(
     overage: Overage = "beyond",
     asterisk_local_time: bool = False,
     step: Step | None = None,
+    reserve: MemoryReserve | None = None,
 ) -> RateReport:
-    """Read, rate and write (SPEC §12). `step` is told each phase as it starts."""
+    """Read, rate and write (SPEC §12). `step` is told each phase as it starts. The reader
+    takes its columns from `reserve` (made by the caller before its start-up), whose rest is
+    given back once the files are read."""
     tell = step or (lambda _name: None)
 
     # The rating's compiled passes (0.15 s from Numba's cache, about 2 s to compile them the
@@ -111,7 +115,13 @@ def rate_files(
     tell("lecture des lignes")
     lines = read_lines_file(lines_path)
     tell("lecture des fichiers d'usage")
-    imported = read_usage_files(usage_paths, asterisk_local_time=asterisk_local_time)
+    try:
+        imported = read_usage_files(
+            usage_paths, asterisk_local_time=asterisk_local_time, reserve=reserve
+        )
+    finally:
+        if reserve is not None:
+            reserve.release()
     accepted = imported.records
     loaded.result()
     out_dir.mkdir(parents=True, exist_ok=True)
