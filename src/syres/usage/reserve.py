@@ -60,6 +60,10 @@ class MemoryReserve:
         size = min(size, int(memory * _SHARE_OF_MEMORY))
         return cls(size) if size else None
 
+    @property
+    def size(self) -> int:
+        return self._size
+
     def _populate(self) -> None:
         madvise = _madvise()
         if madvise is None:
