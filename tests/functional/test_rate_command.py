@@ -7,6 +7,7 @@ import itertools
 import subprocess
 import sys
 import threading
+import weakref
 from pathlib import Path
 from typing import Any, cast
 
@@ -223,6 +224,32 @@ def test_slices_hold_each_line_whole_and_the_last_ones_are_half_size(
     assert sum(len(lines) for lines in lines_of) == 97  # no line in two slices
     full, half = [p.height for p in parts[:4]], [p.height for p in parts[4:]]
     assert sum(half) / 4 < sum(full) / 4 * 0.75
+
+
+def test_the_records_are_let_go_once_every_slice_is_taken(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The whole frame is released once its last slice is taken (its memory given back while
+    the last slices are rated), not before; a slice is taken once."""
+    monkeypatch.setattr(rating_files, "SLICE_RECORDS", 1_000)
+    frame = pl.DataFrame(
+        {"line": [f"T{n % 97}" for n in range(6_000)], "source_line": range(6_000)}
+    )
+    released = threading.Event()
+    finalize = weakref.finalize(frame, released.set)  # (a frame's object, let go with it)
+    slices = rating_files._Slices(frame)
+    del frame
+    takes = [slices.part(number) for number in slices.numbers()]
+    parts = [take() for take in takes[:-1]]
+    assert slices.frame is not None
+    assert not released.is_set()
+    parts.append(takes[-1]())
+    assert slices.frame is None
+    assert released.wait(5), "the frame is still held once every slice is taken"
+    assert finalize.alive is False
+    assert sum(part.height for part in parts) == 6_000
+    with pytest.raises(RuntimeError, match="taken twice"):
+        takes[0]()
 
 
 def test_a_failed_run_leaves_the_previous_detail_as_it_was(

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -402,10 +403,12 @@ class _Slices:
     column), and off the critical path."""
 
     def __init__(self, frame: pl.DataFrame) -> None:
-        self.frame = frame
+        self.frame: pl.DataFrame | None = frame
         count = -(-frame.height // SLICE_RECORDS)
         self._key = None
         self._numbers = [0] if frame.height else []
+        self._untaken = 0
+        self._lock = threading.Lock()
         if count > 1:
             halves = 2 * count
             paired = max(halves - HALF_SLICES_LAST, 0)
@@ -418,16 +421,32 @@ class _Slices:
             half = frame.get_column("line").hash(seed=7) % halves
             self._key = slice_of_half.gather(half)
             self._numbers = self._key.unique().sort().to_list()
+        self._untaken = len(self._numbers)
 
     def numbers(self) -> list[int]:
         """The slices that hold records."""
         return self._numbers
 
     def part(self, number: int) -> Callable[[], pl.DataFrame]:
-        if self._key is None:
-            return lambda: self.frame
-        key = self._key
-        return lambda: self.frame.filter(key == number)
+        """The slice `number`, taken when called, once. Once the last one is taken, the frame
+        is let go on a thread of its own: its memory (the reader's columns, 0.75 GB for 10 M
+        calls) is given back while the last slices are rated and written, when a core has
+        little else to do, not when the process ends (about 0.15 s on one core)."""
+
+        def take() -> pl.DataFrame:
+            frame = self.frame
+            if frame is None:
+                raise RuntimeError(f"slice {number} taken twice")
+            part = frame if self._key is None else frame.filter(self._key == number)
+            with self._lock:
+                self._untaken -= 1
+                if self._untaken == 0:
+                    self.frame, held = None, [frame]
+                    del frame  # (the thread's list is then what holds it last)
+                    threading.Thread(target=held.clear, daemon=True).start()
+            return part
+
+        return take
 
 
 def summary_for_csv(summary: pl.DataFrame) -> pl.DataFrame:
