@@ -80,6 +80,8 @@ def rate_command(
     try:
         terms = load_terms()
     except TermsError as error:
+        if reserve is not None:
+            reserve.release()
         raise click.ClickException(str(error)) from error
     # What is loaded by now (the modules, the terms) lives as long as the run: the garbage
     # collector need not walk it again and again (0.3 s over 10 M records).

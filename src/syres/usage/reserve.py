@@ -53,9 +53,12 @@ class MemoryReserve:
         starts = tuple(header.encode() + b"\n" for header in headers)
         size = 0
         for path in paths:
-            with path.open("rb") as handle:
-                if handle.read(max(map(len, starts), default=0)).startswith(starts):
-                    size += path.stat().st_size
+            try:
+                with path.open("rb") as handle:
+                    if handle.read(max(map(len, starts), default=0)).startswith(starts):
+                        size += path.stat().st_size
+            except OSError:  # (the reader says what is wrong with it)
+                continue
         memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
         size = min(size, int(memory * _SHARE_OF_MEMORY))
         return cls(size) if size else None
@@ -77,7 +80,7 @@ class MemoryReserve:
 
     def take(self, nbytes: int) -> memoryview | None:
         """`nbytes` of the reserve (64-byte aligned, writable), or `None` when it has not
-        that much left."""
+        that much left. From one thread at a time (the reader's, as it makes its columns)."""
         begin = -(-self._taken // _ALIGN) * _ALIGN
         if begin + nbytes > self._size:
             return None
@@ -85,7 +88,7 @@ class MemoryReserve:
         return memoryview(self._map)[begin : begin + nbytes]
 
     def release(self) -> None:
-        """Stop making pages resident and give back those not taken."""
+        """Stop making pages resident and give back those not taken (again: nothing more)."""
         self._stop.set()
         self._populating.join()
         begin = -(-self._taken // mmap.PAGESIZE) * mmap.PAGESIZE

@@ -691,9 +691,7 @@ def sorted_by_bits(keys: Ints, *, low_bit: int, high_bit: int) -> Ints:
     passes = max(-(-(high_bit - low_bit) // RADIX_DIGIT_BITS), 0)
     if passes == 0 or len(keys) < 2:
         return np.array(keys, dtype=np.int64)
-    return compiled(_radix_sorted)(  # type: ignore[no-any-return]
-        _read_only(keys, np.int64), low_bit, passes, RADIX_DIGIT_BITS
-    )
+    return compiled(_radix_sorted)(_read_only(keys, np.int64), low_bit, passes, RADIX_DIGIT_BITS)
 
 
 def _radix_sorted(keys: Ints, low_bit: int, passes: int, digit_bits: int) -> Ints:
