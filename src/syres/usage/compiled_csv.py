@@ -433,10 +433,7 @@ def _parse(
             ending = 3 if field == fields - 1 else 2
             if kind == 7:  # a start: its bytes are checked against the common form
                 stop = pos + _START_SIZE
-                if not (
-                    (stop < end and byte_classes[data[stop]] == ending)
-                    or (stop == end and field == fields - 1)
-                ):
+                if not _ends_field(data, byte_classes, stop, end, ending, field == fields - 1):
                     return -1
                 instant = _start_us(data, pos, _START_SIZE)
                 if instant == _NOT_A_START or instant < low_us or instant >= high_us:
@@ -453,10 +450,8 @@ def _parse(
                         break
                     value = value * 10 + digit
                     stop += 1
-                if stop < end and byte_classes[data[stop]] != ending:
+                if not _ends_field(data, byte_classes, stop, end, ending, field == fields - 1):
                     return -1  # (a byte that is no digit: no integer)
-                if stop == end and field != fields - 1:
-                    return -1
                 size = stop - pos
                 if size > 18 or (size == 0 and kind == 5):
                     return -1
@@ -471,10 +466,7 @@ def _parse(
                 stop = pos
                 for w in range(first_word[field], first_word[field] + word_count[field]):
                     stop = pos + word_lengths[w]
-                    if stop > end or not (
-                        (stop < end and byte_classes[data[stop]] == ending)
-                        or (stop == end and field == fields - 1)
-                    ):
+                    if not _ends_field(data, byte_classes, stop, end, ending, field == fields - 1):
                         continue
                     same = True
                     for k in range(word_lengths[w]):
@@ -534,6 +526,22 @@ def _parse(
                 integers[key_slot, row] = max(key, 0)
         row += 1
     return row - first_row
+
+
+@compiled
+def _ends_field(
+    data: npt.NDArray[np.uint8],
+    byte_classes: npt.NDArray[np.uint8],
+    at: int,
+    end: int,
+    ending: int,
+    last: bool,
+) -> bool:
+    """Whether a field read up to `at` (excluded) ends there: `ending` (the comma, the line
+    feed after the last field) is at `at`, or the data ends there after the last field."""
+    if at < end:
+        return bool(byte_classes[data[at]] == ending)
+    return at == end and last
 
 
 @compiled
