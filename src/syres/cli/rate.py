@@ -13,6 +13,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from syres.cli.main import skip_teardown
+from syres.domain.money import format_eur  # (the standard library's decimals only)
 from syres.usage.formats import MOBILE_HEADER, VOICE_HEADER
 from syres.usage.reserve import MemoryReserve
 
@@ -123,8 +124,6 @@ def rate_command(
 
 
 def _print_summary(report: RateReport, *, seconds: float) -> None:
-    from syres.domain.money import format_eur
-
     console = Console()
     table = Table(title="syres rate", show_header=False, title_justify="left")
     table.add_column(style="bold")
